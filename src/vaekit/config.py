@@ -1,0 +1,222 @@
+"""Run configuration: dataclasses, YAML in/out and dotted ``--set`` overrides.
+
+A run config has four sections: ``model`` (the model's own config dataclass,
+chosen by ``model.name``), ``data``, ``train`` and ``eval``, plus ``seed``.
+Unknown keys are errors that list the valid keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from vaekit.registry import ConfigError
+
+
+@dataclass
+class DataConfig:
+    """Which data and how it is split and preprocessed.
+
+    ``name`` is a registered dataset or a path (``.npy``/``.npz``, an MNIST IDX
+    folder, a folder of images). ``subset`` keeps the first N training examples.
+    ``binarize`` is ``none``, ``static`` (once, fixed seed) or ``dynamic``
+    (training batches resampled every epoch; val/test binarized once).
+    Splits depend on ``split_seed`` only, so they do not move with the run seed.
+    """
+
+    name: str = "mnist5k"
+    subset: int | None = None
+    binarize: str = "dynamic"
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    split_seed: int = 0
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrainConfig:
+    """The training engine's settings (one engine for every model)."""
+
+    epochs: int = 20
+    batch_size: int = 128
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    warmup_steps: int = 0
+    grad_clip: float | None = None
+    kl_warmup_epochs: float = 0.0
+    early_stopping: int | None = None
+    device: str = "auto"
+    log_every: int = 10
+    tensorboard: bool = False
+
+
+@dataclass
+class EvalConfig:
+    """Final-evaluation settings (also the defaults of ``vaekit evaluate``)."""
+
+    nll_samples: int = 500
+    memory_budget_mb: int = 256
+    active_threshold: float = 0.01
+    split: str = "test"
+    num_pictures: int = 64
+
+
+@dataclass
+class RunConfig:
+    """A whole run: saved as ``config.yaml`` beside the weights."""
+
+    model: Any
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict (YAML-ready)."""
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        """YAML text with sections in a stable, readable order."""
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+def from_dict(cls: type, data: dict[str, Any], where: str = "") -> Any:
+    """Build dataclass ``cls`` from a nested dict, checking keys and coercing types."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"config section {where or cls.__name__!r} must be a mapping")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"unknown config key {_join(where, unknown[0])!r}; valid keys"
+            f"{' under ' + repr(where) if where else ''}: {', '.join(fields)}"
+        )
+    kwargs = {}
+    for name, value in data.items():
+        kwargs[name] = _coerce(hints[name], value, _join(where, name))
+    return cls(**kwargs)
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    """Coerce ``value`` (YAML-parsed) to type hint ``tp`` or raise ConfigError."""
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value, where)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(arg, value, where)
+            except ConfigError as e:
+                errors.append(str(e))
+        raise ConfigError(errors[0] if errors else f"{where}: bad value {value!r}")
+    if tp is Any:
+        return value
+    if origin in (list, tuple):
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where} must be a list, got {value!r}")
+        (arg, *_) = typing.get_args(tp) or (Any,)
+        return [_coerce(arg, v, where) for v in value]
+    if origin is dict or tp is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a mapping, got {value!r}")
+        return dict(value)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where} must be true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ConfigError(f"{where} must be an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{where} must be a number, got {value!r}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{where} must be a string, got {value!r}")
+    return value
+
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """``"a.b=1e-3"`` → ``(["a", "b"], 0.001)``; the value is parsed as YAML."""
+    if "=" not in item:
+        raise ConfigError(f"--set expects key=value, got {item!r}")
+    key, raw = item.split("=", 1)
+    path = [p for p in key.strip().split(".") if p]
+    if not path:
+        raise ConfigError(f"--set expects key=value, got {item!r}")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"--set {key}: cannot parse value {raw!r}: {e}") from None
+    return path, value
+
+
+def apply_overrides(data: dict[str, Any], items: list[str]) -> dict[str, Any]:
+    """Apply dotted ``key=value`` overrides to a nested dict (returns a new dict).
+
+    Keys are checked later against the dataclasses, so a typo lists the valid keys.
+    Mapping-valued fields (part specs, ``data.options``) accept new sub-keys.
+    """
+    out = _deepcopy(data)
+    for item in items:
+        path, value = parse_override(item)
+        node = out
+        for i, key in enumerate(path[:-1]):
+            child = node.get(key)
+            if isinstance(child, str) and i >= 1:
+                child = {"name": child}  # a part given by name gains options
+                node[key] = child
+            if child is None:
+                child = {}
+                node[key] = child
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {'.'.join(path)}: {'.'.join(path[: i + 1])} is not a section")
+            node = child
+        node[path[-1]] = value
+    return out
+
+
+def _deepcopy(d: Any) -> Any:
+    if isinstance(d, dict):
+        return {k: _deepcopy(v) for k, v in d.items()}
+    if isinstance(d, list):
+        return [_deepcopy(v) for v in d]
+    return d
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML config file into a dict, with a clear error when it is not one."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    try:
+        data = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"config file {p} is not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {p} must hold a mapping at top level")
+    return data
