@@ -1,0 +1,6 @@
+"""The training engine: one loop for every model, checkpoints, devices, logging."""
+
+from vaekit.engine.devices import resolve_device
+from vaekit.engine.loop import Trainer, TrainingDiverged, TrainState, seed_everything
+
+__all__ = ["TrainState", "Trainer", "TrainingDiverged", "resolve_device", "seed_everything"]

@@ -1,0 +1,84 @@
+"""Model registry and the shared config that assembles a :class:`LatentModel` from parts.
+
+A registered model is a config dataclass: its fields are the saved config, its
+docstring's first line is the description ``vaekit models`` prints, and
+:meth:`LatentConfig.build` turns it into a model. A new model is a subclass that
+changes defaults and :meth:`LatentConfig.objective` — a few lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+from vaekit.likelihoods import LIKELIHOODS
+from vaekit.models.latent import LatentModel
+from vaekit.nn import DECODERS, ENCODERS
+from vaekit.posteriors import POSTERIORS
+from vaekit.priors import PRIORS
+from vaekit.registry import ConfigError, Registry, VaekitError
+
+MODELS: Registry[Any] = Registry("model")
+
+Spec = str | dict[str, Any]
+
+
+@dataclass
+class LatentConfig:
+    """Fields shared by every latent-variable model; parts are registry specs.
+
+    A spec is a registered name or ``{name: ..., **constructor options}``.
+    """
+
+    name: str = "vae"
+    latent_dim: int = 16
+    encoder: Spec = field(default_factory=lambda: {"name": "mlp", "hidden": [512, 256]})
+    decoder: Spec = field(default_factory=lambda: {"name": "mlp", "hidden": [256, 512]})
+    posterior: Spec = "gaussian"
+    prior: Spec | None = "standard_normal"
+    likelihood: Spec = "bernoulli"
+    conditional: bool = False
+
+    def objective(self) -> nn.Module:
+        """The training objective; each model overrides this."""
+        raise NotImplementedError
+
+    def build(self, input_shape: Sequence[int], num_classes: int | None = None) -> LatentModel:
+        """Assemble the model for data of per-example ``input_shape``."""
+        if self.latent_dim < 1:
+            raise ConfigError(f"model.latent_dim must be >= 1, got {self.latent_dim}")
+        n_cls = 0
+        if self.conditional:
+            if not num_classes:
+                raise VaekitError(f"model {self.name!r} is conditional and needs labelled data")
+            n_cls = num_classes
+        likelihood = _build(LIKELIHOODS, self.likelihood, "likelihood")
+        encoder = _build(ENCODERS, self.encoder, "encoder", in_shape=tuple(input_shape))
+        posterior = _build(
+            POSTERIORS, self.posterior, "posterior",
+            features=encoder.out_features + n_cls, latent_dim=self.latent_dim,
+        )
+        prior = None if self.prior is None else _build(
+            PRIORS, self.prior, "prior", latent_dim=self.latent_dim
+        )
+        decoder = _build(
+            DECODERS, self.decoder, "decoder", latent_dim=self.latent_dim + n_cls,
+            out_shape=tuple(input_shape), num_params=likelihood.num_params,
+        )
+        return LatentModel(
+            encoder, posterior, prior, decoder, likelihood, self.objective(),
+            input_shape=input_shape, latent_dim=self.latent_dim, num_classes=n_cls,
+        )
+
+
+def _build(registry: Registry[Any], spec: Spec, key: str, **fixed: Any) -> Any:
+    """Build a part, turning a constructor's ValueError into a config error naming the key."""
+    try:
+        return registry.build(spec, **fixed)
+    except (TypeError, ValueError) as e:
+        if isinstance(e, VaekitError):
+            raise
+        raise ConfigError(f"model.{key}: {e}") from None

@@ -1,0 +1,140 @@
+"""The one model class: a named composition of encoder, posterior, prior, decoder,
+likelihood and objective. Every continuous model in vaekit is a ``LatentModel``;
+they differ only in their parts (see ``models/*.py`` for the compositions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.distributions import Distribution
+
+from vaekit.distributions import kl_term
+from vaekit.registry import VaekitError
+from vaekit.types import StepContext, StepOut
+
+
+class LatentModel(nn.Module):
+    """x → encoder → posterior q(z|x) → z → decoder → likelihood p(x|z), with prior p(z).
+
+    With ``num_classes > 0`` the model is conditional: a one-hot label is appended
+    to the encoder features and to the decoder input (conditional VAE).
+    """
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        posterior: nn.Module,
+        prior: nn.Module | None,
+        decoder: nn.Module,
+        likelihood: nn.Module,
+        objective: nn.Module,
+        input_shape: Sequence[int],
+        latent_dim: int,
+        num_classes: int = 0,
+    ) -> None:
+        super().__init__()
+        self.encoder, self.posterior, self.prior = encoder, posterior, prior
+        self.decoder, self.likelihood, self.objective = decoder, likelihood, objective
+        self.input_shape = tuple(input_shape)
+        self.latent_dim = latent_dim
+        self.num_classes = num_classes
+
+    # -- conditioning -------------------------------------------------------------------
+    def _with_label(self, h: Tensor, y: Tensor | None) -> Tensor:
+        if not self.num_classes:
+            return h
+        if y is None:
+            raise VaekitError("this model is conditional: pass class labels y")
+        return torch.cat([h, F.one_hot(y.long(), self.num_classes).to(h.dtype)], dim=-1)
+
+    # -- public API -----------------------------------------------------------------------
+    def encode(self, x: Tensor, y: Tensor | None = None) -> Distribution:
+        """q(z | x): a Distribution with batch shape ``(B,)`` and event shape ``(D,)``."""
+        return self.posterior(self._with_label(self.encoder(x), y))
+
+    def decoder_params(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        """Likelihood parameters for latents ``z`` of shape ``(..., D)`` → ``(..., P, *shape)``."""
+        lead = z.shape[:-1]
+        z = z.reshape(-1, z.shape[-1])
+        if y is not None and len(lead) > 1:  # (K, B, D) latents share the B labels
+            y = y.expand(*lead).reshape(-1)
+        out = self.decoder(self._with_label(z, y))
+        return out.view(*lead, *out.shape[1:])
+
+    def decode(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        """E[x | z] for latents ``(B, D)`` → ``(B, *shape)``."""
+        return self.likelihood.mean(self.decoder_params(z, y))
+
+    def prior_dist(self) -> Distribution:
+        """p(z); a clear error for models without a prior (the plain autoencoder)."""
+        if self.prior is None:
+            raise VaekitError("this model has no prior (a deterministic autoencoder)")
+        return self.prior()
+
+    def log_px_given_z(self, x: Tensor, z: Tensor, y: Tensor | None = None) -> Tensor:
+        """log p(x | z) for ``z`` of shape ``(B, D)`` → ``(B,)`` or ``(K, B, D)`` → ``(K, B)``."""
+        params = self.decoder_params(z, y)
+        if z.dim() == 2:
+            return self.likelihood.log_prob(params, x)
+        k, b = z.shape[:2]
+        flat = params.reshape(k * b, *params.shape[2:])
+        xs = x.unsqueeze(0).expand(k, *x.shape).reshape(k * b, *x.shape[1:])
+        return self.likelihood.log_prob(flat, xs).view(k, b)
+
+    def log_weights(
+        self, x: Tensor, k: int, y: Tensor | None = None, q: Distribution | None = None
+    ) -> Tensor:
+        """Importance log-weights log p(x|z) + log p(z) − log q(z|x), z ~ q: ``(K, B)``.
+
+        Pass ``q`` to reuse an encoding (each input is then encoded once).
+        """
+        q = self.encode(x, y) if q is None else q
+        z = q.rsample((k,))
+        return self.log_px_given_z(x, z, y) + self.prior_dist().log_prob(z) - q.log_prob(z)
+
+    def elbo(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        """The evidence lower bound per example ``(B,)`` (β = 1, one sample, analytic KL)."""
+        q = self.encode(x, y)
+        z = q.rsample()
+        return self.log_px_given_z(x, z, y) - kl_term(q, self.prior_dist(), z)
+
+    @torch.no_grad()
+    def log_likelihood(
+        self, x: Tensor, k: int = 1000, y: Tensor | None = None, chunk: int | None = None
+    ) -> Tensor:
+        """Importance-sampled log p(x) with ``k`` samples per input ``(B,)`` (Burda et al.).
+
+        Each input is encoded once; samples are decoded ``chunk`` at a time (default:
+        all ``k`` in one call) and combined with a streaming logsumexp.
+        """
+        q = self.encode(x, y)
+        chunk = k if chunk is None else max(1, min(chunk, k))
+        acc = None
+        for start in range(0, k, chunk):
+            lse = torch.logsumexp(self.log_weights(x, min(chunk, k - start), y, q=q), dim=0)
+            acc = lse if acc is None else torch.logaddexp(acc, lse)
+        return acc - torch.log(torch.tensor(float(k), device=x.device, dtype=acc.dtype))
+
+    @torch.no_grad()
+    def sample(self, n: int, y: Tensor | None = None) -> Tensor:
+        """``n`` draws from the prior, decoded to their likelihood means ``(n, *shape)``.
+
+        A conditional model without ``y`` cycles through the classes.
+        """
+        z = self.prior_dist().sample((n,))
+        if self.num_classes and y is None:
+            y = torch.arange(n, device=z.device) % self.num_classes
+        return self.decode(z, y)
+
+    @torch.no_grad()
+    def reconstruct(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        """Decode the posterior mean: ``(B, *shape)`` → ``(B, *shape)``."""
+        return self.decode(self.encode(x, y).mean, y)
+
+    def step(self, x: Tensor, y: Tensor | None, ctx: StepContext) -> StepOut:
+        """One objective evaluation on a batch (the engine calls this)."""
+        return self.objective(self, x, y, ctx)
+

@@ -1,0 +1,17 @@
+"""Networks only (no probability): encoders map inputs to features, decoders map latents to
+likelihood parameters ``(B, P, *shape)`` where ``P`` is the likelihood's parameter count."""
+
+from vaekit.nn.conv import ConvDecoder, ConvEncoder
+from vaekit.nn.mlp import LinearDecoder, LinearEncoder, MLPDecoder, MLPEncoder
+from vaekit.nn.registry import DECODERS, ENCODERS
+
+__all__ = [
+    "DECODERS",
+    "ENCODERS",
+    "ConvDecoder",
+    "ConvEncoder",
+    "LinearDecoder",
+    "LinearEncoder",
+    "MLPDecoder",
+    "MLPEncoder",
+]

@@ -1,0 +1,10 @@
+"""Objectives: callables ``(model, x, y, ctx) -> StepOut`` assembled from per-example terms.
+
+Terms are ``(B,)`` tensors named ``recon`` (negative log-likelihood, nats), ``kl``, ...;
+the engine logs them by name, so they become ``metrics.csv`` columns.
+"""
+
+from vaekit.objectives.elbo import ELBO, CapacityELBO, Reconstruction, elbo_terms
+from vaekit.objectives.iwae import IWAEBound
+
+__all__ = ["ELBO", "CapacityELBO", "IWAEBound", "Reconstruction", "elbo_terms"]

@@ -1,0 +1,6 @@
+"""Posterior families q(z | x): modules mapping encoder features to a torch Distribution."""
+
+from vaekit.posteriors.base import POSTERIORS
+from vaekit.posteriors.gaussian import DeterministicPosterior, DiagonalGaussian
+
+__all__ = ["POSTERIORS", "DeterministicPosterior", "DiagonalGaussian"]

@@ -1,0 +1,36 @@
+"""Diagonal-Gaussian and deterministic (point-mass) posteriors."""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.distributions import Distribution, Independent, Normal
+
+from vaekit.distributions import PointMass
+from vaekit.posteriors.base import POSTERIORS
+
+
+@POSTERIORS.register("gaussian")
+class DiagonalGaussian(nn.Module):
+    """q(z|x) = N(μ(h), diag σ²(h)); σ = softplus(·) + ``min_scale`` (stable, never zero)."""
+
+    def __init__(self, features: int, latent_dim: int, min_scale: float = 1e-4) -> None:
+        super().__init__()
+        self.head = nn.Linear(features, 2 * latent_dim)
+        self.min_scale = min_scale
+
+    def forward(self, h: Tensor) -> Distribution:
+        loc, raw = self.head(h).chunk(2, dim=-1)
+        return Independent(Normal(loc, F.softplus(raw) + self.min_scale, validate_args=False), 1)
+
+
+@POSTERIORS.register("deterministic")
+class DeterministicPosterior(nn.Module):
+    """z = f(h) exactly (a plain autoencoder's code, as a point mass)."""
+
+    def __init__(self, features: int, latent_dim: int) -> None:
+        super().__init__()
+        self.head = nn.Linear(features, latent_dim)
+
+    def forward(self, h: Tensor) -> Distribution:
+        return PointMass(self.head(h))

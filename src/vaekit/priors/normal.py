@@ -1,0 +1,22 @@
+"""The standard normal prior N(0, I)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.distributions import Distribution, Independent, Normal
+
+from vaekit.priors.base import PRIORS
+
+
+@PRIORS.register("standard_normal")
+class StandardNormal(nn.Module):
+    """p(z) = N(0, I); buffers keep it on the model's device and dtype."""
+
+    def __init__(self, latent_dim: int) -> None:
+        super().__init__()
+        self.register_buffer("loc", torch.zeros(latent_dim), persistent=False)
+        self.register_buffer("scale", torch.ones(latent_dim), persistent=False)
+
+    def forward(self) -> Distribution:
+        return Independent(Normal(self.loc, self.scale, validate_args=False), 1)

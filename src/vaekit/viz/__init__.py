@@ -1,0 +1,6 @@
+"""Pictures a person wants to look at: image grids, KL bars, training curves."""
+
+from vaekit.viz.grids import image_grid, save_grid
+from vaekit.viz.plots import save_curves, save_kl_bars
+
+__all__ = ["image_grid", "save_curves", "save_grid", "save_kl_bars"]
