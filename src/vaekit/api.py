@@ -32,6 +32,7 @@ from vaekit.config import (
     from_dict,
     load_yaml,
     parse_override,
+    yaml_problem,
 )
 from vaekit.data import DataError, DataSplits, load_data
 from vaekit.engine import Trainer, resolve_device, seed_everything
@@ -138,7 +139,9 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
         raise RunDirError(f"run directory not found: {run_dir}")
     try:
         return config_from_dict(yaml.safe_load(_read(run_dir, F.CONFIG).read_text()) or {})
-    except (yaml.YAMLError, ConfigError) as e:
+    except yaml.YAMLError as e:
+        raise RunDirError(f"{run_dir}/{F.CONFIG} is corrupt: {yaml_problem(e)}") from None
+    except ConfigError as e:
         raise RunDirError(f"{run_dir}/{F.CONFIG} is corrupt: {e}") from None
 
 

@@ -171,7 +171,7 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError as e:
-        raise ConfigError(f"--set {key}: cannot parse value {raw!r}: {e}") from None
+        raise ConfigError(f"--set {key}: cannot parse {raw!r}: {yaml_problem(e)}") from None
     return path, value
 
 
@@ -208,6 +208,14 @@ def _deepcopy(d: Any) -> Any:
     return d
 
 
+def yaml_problem(e: yaml.YAMLError) -> str:
+    """A one-line description of a YAML parse error (problem and position)."""
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    mark = getattr(e, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
+
+
 def load_yaml(path: str | Path) -> dict[str, Any]:
     """Read a YAML config file into a dict, with a clear error when it is not one."""
     p = Path(path)
@@ -216,7 +224,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(p.read_text()) or {}
     except yaml.YAMLError as e:
-        raise ConfigError(f"config file {p} is not valid YAML: {e}") from None
+        raise ConfigError(f"config file {p} is not valid YAML: {yaml_problem(e)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {p} must hold a mapping at top level")
     return data

@@ -20,15 +20,19 @@ def test_rejects_bad_shapes_and_types():
     assert str(e.value) == (
         "expected an array of shape (N, C, H, W) or (N, D), got (5, 3, 4, 4, 2)"
     )
-    with pytest.raises(DataError, match="uint8 or float32, got torch.int32"):
+    with pytest.raises(DataError, match=r"uint8 or float32, got torch.int32"):
         ArrayDataset(torch.zeros(5, 3, dtype=torch.int32))
-    with pytest.raises(DataError, match=r"int64 labels of shape \(5,\), got torch.int64 of shape \(4,\)"):
+    with pytest.raises(
+        DataError, match=r"int64 labels of shape \(5,\), got torch.int64 of shape \(4,\)"
+    ):
         ArrayDataset(torch.zeros(5, 3), y=torch.zeros(4, dtype=torch.int64))
-    with pytest.raises(DataError, match="int64 labels"):
+    with pytest.raises(DataError, match=r"int64 labels"):
         ArrayDataset(torch.zeros(5, 3), y=torch.zeros(5))
-    with pytest.raises(DataError, match=r"factors of shape \(5, K\), got torch.int64 of shape \(5,\)"):
+    with pytest.raises(
+        DataError, match=r"factors of shape \(5, K\), got torch.int64 of shape \(5,\)"
+    ):
         ArrayDataset(torch.zeros(5, 3), factors=torch.zeros(5, dtype=torch.int64))
-    with pytest.raises(DataError, match="scale must be positive, got 0"):
+    with pytest.raises(DataError, match=r"scale must be positive, got 0"):
         ArrayDataset(torch.zeros(5, 3), scale=0)
 
 
@@ -82,7 +86,7 @@ def test_dynamic_binarize_rejects_values_outside_unit_range(values, message):
 
 def test_dynamic_binarize_needs_generator_on_data_device():
     cuda_generator = SimpleNamespace(device=torch.device("cuda"))
-    with pytest.raises(DataError, match="generator is on cuda but the data on cpu"):
+    with pytest.raises(DataError, match=r"generator is on cuda but the data on cpu"):
         dynamic_binarize(torch.rand(3), cuda_generator)
 
 

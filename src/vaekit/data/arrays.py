@@ -41,11 +41,11 @@ def _examples(x: np.ndarray, where: str) -> tuple[np.ndarray, float]:
             raise DataError(
                 f"integer examples must be 8-bit values 0..255, got {lo}..{hi} in {where}"
             )
-        return np.ascontiguousarray(x, dtype=np.uint8), 1.0 if hi <= 1 else 1 / 255
+        return np.require(x, np.uint8, ["C", "W"]), 1.0 if hi <= 1 else 1 / 255
     if np.issubdtype(x.dtype, np.floating):
         if not np.isfinite(x).all():
             raise DataError(f"{where} holds NaN or infinite values")
-        return np.ascontiguousarray(x, dtype=np.float32), 1.0
+        return np.require(x, np.float32, ["C", "W"]), 1.0
     raise DataError(f"expected numeric examples in {where}, got dtype {x.dtype}")
 
 

@@ -103,7 +103,7 @@ class ArrayDataset:
         return x if self.scale == 1.0 else x * self.scale
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RawData:
     """What a loader returns: every example before splitting.
 

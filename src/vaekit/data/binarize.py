@@ -26,7 +26,7 @@ def dynamic_binarize(x: Tensor, generator: torch.Generator | None = None) -> Ten
     Values already 0 or 1 are kept exactly.
     """
     if x.numel():
-        lo, hi = (v.item() for v in torch.aminmax(x))
+        lo, hi = torch.stack(torch.aminmax(x)).tolist()  # one device sync
         _check_unit_range(lo, hi)
     if generator is not None and generator.device.type != x.device.type:
         raise DataError(
@@ -39,9 +39,8 @@ def dynamic_binarize(x: Tensor, generator: torch.Generator | None = None) -> Ten
 
 def static_binarize(ds: ArrayDataset, seed: int) -> ArrayDataset:
     """``ds`` binarised once with generator seed ``seed``, stored as uint8 0/1 (scale 1)."""
+    check_binarizable(ds)
     n = len(ds)
-    if n:
-        _check_unit_range(ds.x.min().item() * ds.scale, ds.x.max().item() * ds.scale)
     gen = torch.Generator(device=ds.x.device).manual_seed(seed)
     parts = [
         dynamic_binarize(ds.batch(torch.arange(i, min(i + _CHUNK, n)))[0], gen).to(torch.uint8)
@@ -49,6 +48,12 @@ def static_binarize(ds: ArrayDataset, seed: int) -> ArrayDataset:
     ]
     x = torch.cat(parts) if parts else ds.x.to(torch.uint8)
     return ArrayDataset(x, ds.y, ds.factors, scale=1.0)
+
+
+def check_binarizable(ds: ArrayDataset) -> None:
+    """Raise :class:`DataError` naming the range found unless all values of ``ds`` are in [0, 1]."""
+    if len(ds):
+        _check_unit_range(ds.x.min().item() * ds.scale, ds.x.max().item() * ds.scale)
 
 
 def is_binary(ds: ArrayDataset) -> bool:

@@ -15,7 +15,7 @@ import torch
 
 from vaekit.config import DataConfig
 from vaekit.data.base import DATASETS, ArrayDataset, DataError, DataSplits, RawData
-from vaekit.data.binarize import BINARIZE_MODES, is_binary, static_binarize
+from vaekit.data.binarize import BINARIZE_MODES, check_binarizable, is_binary, static_binarize
 from vaekit.data.files import PATH_KINDS, load_path
 from vaekit.registry import ConfigError, UnknownNameError, check_kwargs
 
@@ -31,23 +31,23 @@ def load_data(cfg: DataConfig) -> DataSplits:
                 f"data.subset must be between 1 and the train size {len(train)}, got {cfg.subset}"
             )
         train = train.take(cfg.subset)
-    splits = (train, val, test)
-    mode = cfg.binarize
-    if mode == "none" or all(is_binary(d) for d in splits):
-        mode = "none"
-    else:
+    given = [d for d in (raw.data, raw.test) if d is not None]
+    mode = "none" if all(is_binary(d) for d in given) else cfg.binarize
+    if mode != "none":
+        for d in given:  # fail now rather than at the first training batch
+            check_binarizable(d)
         first = 0 if mode == "static" else 1  # dynamic: the training split stays grey
-        splits = tuple(
+        train, val, test = (
             static_binarize(d, _seed(cfg.split_seed, k)) if k >= first else d
-            for k, d in enumerate(splits)
+            for k, d in enumerate((train, val, test))
         )
-    labels = [d.y for d in (raw.data, raw.test) if d is not None and d.y is not None]
+    labels = [d.y for d in given if d.y is not None and len(d)]
     source = raw.factor_source
     return DataSplits(
         name=cfg.name,
-        train=splits[0],
-        val=splits[1],
-        test=splits[2],
+        train=train,
+        val=val,
+        test=test,
         shape=tuple(train.x.shape[1:]),
         num_classes=max(int(y.max()) + 1 for y in labels) if labels else None,
         binarize=mode,

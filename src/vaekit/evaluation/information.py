@@ -108,7 +108,12 @@ TC_ESTIMATORS: Registry[Tensor] = Registry("tc estimator")
 def mws_log_weights(
     batch_size: int, dataset_size: int, *, dtype: torch.dtype, device: torch.device
 ) -> Tensor:
-    """Minibatch-weighted sampling: log weight −log(N B) for every pair."""
+    """Minibatch-weighted sampling: weight 1/(N B) for every pair, as published.
+
+    The paper's (and reference code's) 1/(N B) puts log q(z) log N below the plain
+    batch average (1/B) Σ_j q(z|x_j): gradients are unaffected, but the logged ``mi``
+    is larger by log N and ``tc`` by (D − 1) log N. Report values with ``"mss"``.
+    """
     return torch.full(
         (batch_size, batch_size), -math.log(dataset_size * batch_size), dtype=dtype, device=device
     )

@@ -12,9 +12,10 @@
    votes (a float in [0, 1]; 0 when every dimension is collapsed; chance is about 1/K).
 
 Defaults follow disentanglement_lib: L = 64, 10,000 train votes, 5,000 eval votes,
-10,000 images for the variances, variances with ``ddof=1``. Pruning follows the
-paper's advice to drop collapsed dimensions with a variance threshold of 0.05 on the
-raw codes; disentanglement_lib prunes nothing (``prune_threshold=0`` reproduces it).
+10,000 images for the variances, variances with ``ddof=1``. The paper prunes
+collapsed dimensions; our default threshold is a variance of 0.05 on the raw codes.
+disentanglement_lib's threshold is 0, i.e. it prunes nothing: ``prune_threshold=0``
+reproduces it (constant dimensions, which it would divide by zero, are still dropped).
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ codes standardised with training statistics; the score is its one-vs-rest ROC AU
 the test split, macro-averaged over the factor's values (values absent from the test
 split or present in all of it are skipped), then averaged over factors.
 
-As in disentanglement_lib, modularity uses the mutual information of the whole
-sample (it needs no split) and explicitness a 2 : 1 train/test split.
+Modularity needs no split and uses the whole sample (disentanglement_lib: its
+10,000 training points); explicitness uses a 2 : 1 train/test split (10,000 : 5,000).
 """
 
 from __future__ import annotations

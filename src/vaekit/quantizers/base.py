@@ -21,11 +21,11 @@ from typing import Any, TypeVar
 import torch
 from torch import Tensor, nn
 
-from vaekit.quantizers.usage import CodeUsage
+from vaekit.quantizers.usage import CodeUsage, count_codes
 from vaekit.registry import Registry
 from vaekit.types import QuantOut
 
-QUANTIZERS: Registry[nn.Module] = Registry("quantizer")
+QUANTIZERS: Registry[Quantizer] = Registry("quantizer")
 
 P = TypeVar("P", bound=nn.Module)
 Spec = str | Mapping[str, Any]
@@ -54,12 +54,16 @@ class Quantizer(nn.Module, ABC):
     def forward(self, z_e: Tensor) -> QuantOut:
         """Quantize ``z_e (..., D)``; see :class:`~vaekit.types.QuantOut`."""
         if z_e.shape[-1] != self.dim:
-            raise ValueError(f"{type(self).__name__} expects (..., {self.dim}), got {tuple(z_e.shape)}")
+            raise ValueError(
+                f"{type(self).__name__} expects (..., {self.dim}), got {tuple(z_e.shape)}"
+            )
         flat = z_e.reshape(-1, self.dim)
         z_q, indices, losses = self.quantize(flat)
         stats = code_stats(flat, z_q, indices, self.codebook_size)
         lead = z_e.shape[:-1]
-        return QuantOut(z_q.reshape(z_e.shape), indices.reshape(*lead, *self.index_shape), losses, stats)
+        return QuantOut(
+            z_q.reshape(z_e.shape), indices.reshape(*lead, *self.index_shape), losses, stats
+        )
 
     def indices_to_codes(self, indices: Tensor) -> Tensor:
         """Inverse lookup: ``(..., *index_shape)`` int64 → codes ``(..., D)``."""
@@ -75,7 +79,7 @@ class Quantizer(nn.Module, ABC):
 
 @torch.no_grad()
 def nearest(x: Tensor, codes: Tensor) -> Tensor:
-    """Index of the nearest code by squared L2: ``argmin_k ‖x − c_k‖²`` for ``x (N, d)``, ``codes (K, d)``.
+    """Nearest code ``argmin_k ‖x − c_k‖²``: ``x (N, d)``, ``codes (K, d)`` → ``(N,)`` int64.
 
     Uses the expanded form ``‖c_k‖² − 2 x·c_k`` (``‖x‖²`` is constant per row).
     """
@@ -91,7 +95,7 @@ def code_stats(z_e: Tensor, z_q: Tensor, indices: Tensor, codebook_size: int) ->
     """
     columns = indices.reshape(len(indices), -1).T  # (S, N)
     offsets = torch.arange(len(columns), device=indices.device)[:, None] * codebook_size
-    counts = torch.bincount((columns + offsets).flatten(), minlength=len(columns) * codebook_size)
+    counts = count_codes(columns + offsets, len(columns) * codebook_size)
     p = counts.reshape(len(columns), codebook_size).to(z_e.dtype) / max(len(indices), 1)
     entropy = -torch.special.xlogy(p, p).sum(-1)
     return {

@@ -20,6 +20,7 @@ from torch import Tensor
 
 from vaekit.quantizers.base import QUANTIZERS, nearest
 from vaekit.quantizers.updates import UPDATES, LossUpdate
+from vaekit.quantizers.usage import count_codes
 from vaekit.quantizers.vq import VQ
 
 
@@ -41,7 +42,7 @@ class OnlineClustering(LossUpdate):
     @torch.no_grad()
     def step(self, codebook: Tensor, e: Tensor, indices: Tensor) -> None:
         k = len(codebook)
-        used = torch.bincount(indices, minlength=k).to(self.avg_usage.dtype) / len(indices)
+        used = count_codes(indices, k).to(self.avg_usage.dtype) / len(indices)
         self.avg_usage.mul_(self.decay).add_(used, alpha=1 - self.decay)
         anchors = e[nearest(codebook, e)].to(codebook.dtype)
         alpha = torch.exp(-self.avg_usage * k * 10 / (1 - self.decay) - 1e-3)[:, None]
@@ -52,4 +53,3 @@ class OnlineClustering(LossUpdate):
 def cvq(*, dim: int, codebook_size: int = 512, beta: float = 0.25, decay: float = 0.99) -> VQ:
     """CVQ: VQ with an online clustered codebook (Zheng & Vedaldi 2023)."""
     return VQ(dim=dim, codebook_size=codebook_size, beta=beta, update=OnlineClustering(decay))
-

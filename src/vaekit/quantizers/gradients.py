@@ -43,7 +43,9 @@ class StraightThrough(GradientEstimator):
 
 @GRADIENTS.register("rotation")
 class RotationTrick(GradientEstimator):
-    """Rotation trick (Fifty et al. 2024, "Restructuring Vector Quantization with the Rotation Trick").
+    """Rotation trick (Fifty et al. 2024): rotate and rescale ``e`` onto ``q``.
+
+    "Restructuring Vector Quantization with the Rotation Trick", ICLR 2025.
 
     ``z_q = sg(λR) e`` with ``λ = ‖q‖/‖e‖`` and ``R`` the rotation taking ``ê = e/‖e‖``
     to ``q̂ = q/‖q‖`` in the plane they span, so the value is ``q`` while the
@@ -60,6 +62,10 @@ class RotationTrick(GradientEstimator):
             e_hat, q_hat = e / e_norm, q / q_norm.clamp_min(EPS)
             r = F.normalize(e_hat + q_hat, dim=-1, eps=EPS)
             scale = q_norm / e_norm
-        rotated = e - 2 * (e * r).sum(-1, keepdim=True) * r + 2 * (e * e_hat).sum(-1, keepdim=True) * q_hat
+        rotated = (
+            e
+            - 2 * (e * r).sum(-1, keepdim=True) * r
+            + 2 * (e * e_hat).sum(-1, keepdim=True) * q_hat
+        )
         surrogate = scale * rotated
         return q + (surrogate - surrogate.detach())

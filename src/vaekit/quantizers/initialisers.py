@@ -11,6 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from vaekit.quantizers.base import nearest
+from vaekit.quantizers.usage import count_codes
 from vaekit.registry import Registry
 
 INITS: Registry[CodebookInit] = Registry("codebook initialiser")
@@ -31,7 +32,7 @@ class CodebookInit(nn.Module):
 
 @INITS.register("kmeans")
 class KMeansInit(CodebookInit):
-    """k-means initialisation on the first training batch (as in Jukebox, Dhariwal et al. 2020).
+    """k-means initialisation on the first training batch (SoundStream, Zeghidour et al. 2021).
 
     Runs ``iters`` Lloyd iterations from ``K`` distinct batch vectors (drawn with
     replacement when the batch has fewer than ``K``). The ``done`` flag is
@@ -59,14 +60,18 @@ def kmeans(x: Tensor, k: int, iters: int) -> Tensor:
     """Lloyd's k-means on ``x (N, d)`` → centroids ``(k, d)``; empty clusters keep their centroid.
 
     Each iteration assigns ``a_i = argmin_k ‖x_i − c_k‖²`` then sets
-    ``c_k = mean{x_i : a_i = k}``, fully vectorised (``index_add_``, ``bincount``).
+    ``c_k = mean{x_i : a_i = k}``, fully vectorised (``index_add_``, :func:`count_codes`).
     """
     n = len(x)
-    start = torch.randperm(n, device=x.device)[:k] if n >= k else torch.randint(n, (k,), device=x.device)
+    start = (
+        torch.randperm(n, device=x.device)[:k]
+        if n >= k
+        else torch.randint(n, (k,), device=x.device)
+    )
     centroids = x[start].clone()
     for _ in range(iters):
         assign = nearest(x, centroids)
-        counts = torch.bincount(assign, minlength=k).to(x.dtype)[:, None]
+        counts = count_codes(assign, k).to(x.dtype)[:, None]
         sums = torch.zeros_like(centroids).index_add_(0, assign, x)
         centroids = torch.where(counts > 0, sums / counts.clamp_min(1), centroids)
     return centroids

@@ -13,8 +13,9 @@ from vaekit.quantizers.usage import CodeUsage
 
 @QUANTIZERS.register("simvq")
 class SimVQ(Quantizer):
-    """SimVQ (Zhu et al. 2024, "Addressing Representation Collapse in Vector Quantized
-    Models with One Linear Layer").
+    """SimVQ: frozen random codebook times one learned linear layer (Zhu et al. 2024).
+
+    "Addressing Representation Collapse in Vector Quantized Models with One Linear Layer".
 
     Codes are ``C W``: ``C (K, D)`` is a frozen random basis, ``C ~ N(0, 1/D)``
     (a buffer, never trained), and ``W (D, D)`` is one learned linear map. Every

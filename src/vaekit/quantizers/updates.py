@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from vaekit.quantizers.usage import count_codes
 from vaekit.registry import Registry
 
 UPDATES: Registry[CodebookUpdate] = Registry("codebook update")
@@ -84,7 +85,7 @@ class EMAUpdate(CodebookUpdate):
     @torch.no_grad()
     def step(self, codebook: Tensor, e: Tensor, indices: Tensor) -> None:
         k = len(codebook)
-        counts = torch.bincount(indices, minlength=k).to(e.dtype)
+        counts = count_codes(indices, k).to(codebook.dtype)
         sums = torch.zeros_like(codebook).index_add_(0, indices, e.to(codebook.dtype))
         self.cluster_size.mul_(self.decay).add_(counts, alpha=1 - self.decay)
         self.embed_sum.mul_(self.decay).add_(sums, alpha=1 - self.decay)

@@ -1,9 +1,20 @@
-"""Codebook usage tracking for evaluation and dead-code reset."""
+"""Codebook usage tracking for evaluation and dead-code reset, and code counting."""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+
+
+def count_codes(indices: Tensor, codebook_size: int) -> Tensor:
+    """Histogram of ``indices`` (any shape) over ``[0, K)`` → ``(K,)`` int64.
+
+    Unlike ``torch.bincount`` this never reads the maximum back to the host,
+    so it does not synchronise a CUDA stream.
+    """
+    flat = indices.flatten()
+    counts = torch.zeros(codebook_size, dtype=torch.long, device=indices.device)
+    return counts.scatter_add_(0, flat, torch.ones_like(flat))
 
 
 class CodeUsage(nn.Module):
@@ -30,7 +41,7 @@ class CodeUsage(nn.Module):
     @torch.no_grad()
     def update(self, indices: Tensor) -> None:
         """Record one training step that used ``indices`` (any shape, values in ``[0, K)``)."""
-        used = torch.bincount(indices.flatten(), minlength=self.codebook_size)
+        used = count_codes(indices, self.codebook_size)
         self.counts += used
         self.idle += 1
         self.idle.masked_fill_(used > 0, 0)

@@ -29,7 +29,9 @@ from vaekit.quantizers.usage import CodeUsage
 
 @QUANTIZERS.register("vq")
 class VQ(Quantizer):
-    """Vector quantisation (van den Oord et al. 2017, "Neural Discrete Representation Learning").
+    """Vector quantisation, VQ-VAE (van den Oord et al. 2017), with strategy parts.
+
+    "Neural Discrete Representation Learning", NeurIPS 2017.
 
     ``k(e) = argmin_k ‖e − c_k‖²``, ``z_q = c_{k(e)}`` with gradient estimator
     ``gradient`` (straight-through by default), commitment loss
@@ -46,7 +48,8 @@ class VQ(Quantizer):
             :data:`INITS`.
         dead_after, reseed_dead: a code idle for ``dead_after`` training steps
             is dead (:attr:`dead_codes`); with ``reseed_dead`` it is re-seeded
-            from a random encoder output of the current batch.
+            from a random encoder output of the current batch (Dhariwal et al.
+            2020, Jukebox; Zeghidour et al. 2021, SoundStream).
 
     Shapes: ``z_e (..., dim)`` → ``z_q (..., dim)``, ``indices (...)``.
     ``codebook`` is ``(codebook_size, code_dim)``, a parameter or (EMA) a buffer.
@@ -120,7 +123,12 @@ class VQ(Quantizer):
 
 @QUANTIZERS.register("vq_ema")
 def vq_ema(
-    *, dim: int, codebook_size: int = 512, beta: float = 0.25, decay: float = 0.99, eps: float = 1e-5
+    *,
+    dim: int,
+    codebook_size: int = 512,
+    beta: float = 0.25,
+    decay: float = 0.99,
+    eps: float = 1e-5,
 ) -> VQ:
     """VQ with an EMA codebook and Laplace smoothing (van den Oord et al. 2017, appendix A.1)."""
     return VQ(dim=dim, codebook_size=codebook_size, beta=beta, update=EMAUpdate(decay, eps))

@@ -1,0 +1,5 @@
+"""``python -m vaekit`` runs the command line."""
+
+from vaekit.cli.main import main
+
+main()
