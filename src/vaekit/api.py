@@ -37,6 +37,7 @@ from vaekit.config import (
 from vaekit.data import DataError, DataSplits, load_data
 from vaekit.engine import Trainer, resolve_device, seed_everything
 from vaekit.engine import files as F
+from vaekit.evaluation.registry import EVAL_METRICS
 from vaekit.evaluation.report import EvalResult, evaluate_model
 from vaekit.models import MODELS, LatentModel
 from vaekit.registry import ConfigError, VaekitError
@@ -278,19 +279,29 @@ def evaluate(
     data: DataSplits | None = None,
     split: str | None = None,
     nll_samples: int | None = None,
+    metrics: Sequence[str] = (),
 ) -> EvalResult:
-    """Evaluate a run on a split (default: the config's ``eval`` section)."""
+    """Evaluate a run on a split (default: the config's ``eval`` section).
+
+    ``metrics`` names entries of :data:`vaekit.evaluation.registry.EVAL_METRICS` whose
+    results are added to the result's ``extras``.
+    """
+    factories = [EVAL_METRICS.get(name) for name in metrics]  # unknown names fail first
     ecfg = run.config.eval
     if nll_samples is not None:
         if nll_samples < 0:
             raise ConfigError(f"nll samples must be >= 0, got {nll_samples}")
         ecfg = dataclasses.replace(ecfg, nll_samples=nll_samples)
     split = split or ecfg.split
-    ds = split_of(data if data is not None else load_eval_data(run), split)
+    splits = data if data is not None else load_eval_data(run)
+    ds = split_of(splits, split)
     device = next(run.model.parameters()).device
     x, y = ds.batch(torch.arange(len(ds)))
-    return evaluate_model(run.model, x.to(device), None if y is None else y.to(device), ecfg,
-                          split)
+    result = evaluate_model(run.model, x.to(device), None if y is None else y.to(device), ecfg,
+                            split)
+    for factory in factories:
+        result.extras.update(factory(run, splits, split))
+    return result
 
 
 def draw_pictures(run: Run, data: DataSplits, results: EvalResult,

@@ -85,13 +85,17 @@ def evaluate(
     nll_samples: Annotated[
         int | None, typer.Option(help="Importance samples per input for the NLL.")
     ] = None,
+    metrics: Annotated[
+        str, typer.Option(help="Comma-separated extra metrics (e.g. mig,dci).")
+    ] = "",
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     device: Device = "auto",
 ) -> None:
     """Evaluate a run: ELBO, reconstruction, KL (per dimension), active units, IS-NLL."""
+    names = [m.strip() for m in metrics.split(",") if m.strip()]
     run = api.load(run_dir, device=device)
     splits = api.load_eval_data(run, data)
-    result = api.evaluate(run, data=splits, split=split, nll_samples=nll_samples)
+    result = api.evaluate(run, data=splits, split=split, nll_samples=nll_samples, metrics=names)
     if json_:
         print(json.dumps(result.to_dict()))
         return

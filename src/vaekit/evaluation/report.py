@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
@@ -21,7 +21,8 @@ from vaekit.ops import nats_to_bits_per_dim
 class EvalResult:
     """Test-set measurements in nats per example (positive NLL; ELBO is a log-likelihood bound).
 
-    Fields that a model cannot have (ELBO and NLL of a model without a prior) are ``None``.
+    Fields that a model cannot have (ELBO and NLL of a model without a prior) are ``None``;
+    ``extras`` holds what only some models or requests add (codebook stats, named metrics).
     """
 
     split: str
@@ -36,10 +37,13 @@ class EvalResult:
     nll: float | None
     nll_samples: int
     bits_per_dim: float | None
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return asdict(self)
+        """JSON-ready dict; ``extras`` (model-specific stats, requested metrics) join the top level."""
+        out = asdict(self)
+        out.update(out.pop("extras"))
+        return out
 
 
 @torch.no_grad()
