@@ -8,6 +8,7 @@ Unknown keys are errors that list the valid keys.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from typing import Any
 import yaml
 
 from vaekit.registry import ConfigError
+
+_EXP_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 @dataclass
@@ -150,6 +153,8 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
             return int(value)
         raise ConfigError(f"{where} must be an integer, got {value!r}")
     if tp is float:
+        if isinstance(value, str) and _EXP_FLOAT.fullmatch(value.strip()):
+            return float(value)  # YAML 1.1 reads 1e-3 as a string
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
         raise ConfigError(f"{where} must be a number, got {value!r}")
@@ -168,6 +173,8 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     path = [p for p in key.strip().split(".") if p]
     if not path:
         raise ConfigError(f"--set expects key=value, got {item!r}")
+    if _EXP_FLOAT.fullmatch(raw.strip()):
+        return path, float(raw)  # YAML 1.1 would read 1e-3 as a string
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError as e:
@@ -194,7 +201,9 @@ def apply_overrides(data: dict[str, Any], items: list[str]) -> dict[str, Any]:
                 child = {}
                 node[key] = child
             if not isinstance(child, dict):
-                raise ConfigError(f"--set {'.'.join(path)}: {'.'.join(path[: i + 1])} is not a section")
+                raise ConfigError(
+                    f"--set {'.'.join(path)}: {'.'.join(path[: i + 1])} is not a section"
+                )
             node = child
         node[path[-1]] = value
     return out

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from torch.distributions import Independent, MixtureSameFamily, Categorical, Normal
+from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal
 
 from vaekit.distributions import PointMass, kl_per_dim, kl_term
 

@@ -11,14 +11,18 @@ from vaekit.engine import TrainingDiverged
 from vaekit.engine.files import atomic_write
 
 SETTINGS = [
-    "data.subset=200", "train.batch_size=32", "eval.nll_samples=4", "eval.num_pictures=4",
-    "model.latent_dim=4", "model.encoder.hidden=[32]", "model.decoder.hidden=[32]",
+    "data.subset=200",
+    "train.batch_size=32",
+    "eval.nll_samples=4",
+    "eval.num_pictures=4",
+    "model.latent_dim=4",
+    "model.encoder.hidden=[32]",
+    "model.decoder.hidden=[32]",
 ]
 
 
 def _cfg(epochs=3, extra=()):
-    return api.make_config(model="vae", data="digits", epochs=epochs,
-                           overrides=[*SETTINGS, *extra])
+    return api.make_config(model="vae", data="digits", epochs=epochs, overrides=[*SETTINGS, *extra])
 
 
 def _weights(run_dir):
@@ -39,6 +43,7 @@ def _kill_at(step):
     def hook(s):
         if s == step:
             raise Interrupt
+
     return hook
 
 

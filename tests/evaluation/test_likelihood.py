@@ -24,8 +24,12 @@ def _ppca(mean_shift: float = 0.0, scale_factor: float = 1.0):
     q_mat, _ = torch.linalg.qr(torch.randn(DX, DZ))
     w = q_mat * torch.tensor([2.0, 0.8])
     b = torch.randn(DX)
-    cfg = MODELS.get("vae")(latent_dim=DZ, encoder="linear", decoder="linear",
-                            likelihood={"name": "gaussian", "sigma": SIGMA})
+    cfg = MODELS.get("vae")(
+        latent_dim=DZ,
+        encoder="linear",
+        decoder="linear",
+        likelihood={"name": "gaussian", "sigma": SIGMA},
+    )
     model = cfg.build((DX,))
     m_inv = torch.diag(1 / (w.pow(2).sum(0) + SIGMA**2))
     post_w = m_inv @ w.T

@@ -91,6 +91,7 @@ def test_discretized_logistic_far_tails_are_exact(x):
 @pytest.mark.parametrize("name", LIKELIHOODS.names())
 def test_likelihood_contract(name):
     lik = LIKELIHOODS.build(name)
+    lik.event_ndim = 3
     params = torch.randn(5, lik.num_params, 1, 4, 4, requires_grad=True)
     x = torch.rand(5, 1, 4, 4).round()
     lp = lik.log_prob(params, x)
@@ -99,3 +100,15 @@ def test_likelihood_contract(name):
     assert params.grad is not None and torch.isfinite(params.grad).all()
     assert lik.mean(params).shape == x.shape
     assert lik.sample(params).shape == x.shape
+
+
+@pytest.mark.parametrize("name", LIKELIHOODS.names())
+def test_samples_broadcast_against_data_without_copies(name):
+    lik = LIKELIHOODS.build(name)
+    lik.event_ndim = 3
+    params = torch.randn(4, 5, lik.num_params, 1, 3, 3)  # (K, B, P, C, H, W)
+    x = torch.rand(5, 1, 3, 3).round()
+    lp = lik.log_prob(params, x)
+    assert lp.shape == (4, 5)
+    for k in range(4):
+        assert torch.allclose(lp[k], lik.log_prob(params[k], x))

@@ -1,5 +1,7 @@
 """Objectives: β = 1 is the VAE, capacity follows its schedule, the k-sample bound ≥ ELBO."""
 
+import itertools
+
 import pytest
 import torch
 
@@ -12,8 +14,12 @@ pytestmark = pytest.mark.usefixtures("float64")
 
 def _model(name="vae", **kw):
     torch.manual_seed(0)
-    cfg = MODELS.get(name)(latent_dim=3, encoder={"name": "mlp", "hidden": [16]},
-                           decoder={"name": "mlp", "hidden": [16]}, **kw)
+    cfg = MODELS.get(name)(
+        latent_dim=3,
+        encoder={"name": "mlp", "hidden": [16]},
+        decoder={"name": "mlp", "hidden": [16]},
+        **kw,
+    )
     return cfg.build((6,), 3)
 
 
@@ -45,8 +51,9 @@ def test_capacity_follows_its_schedule():
     for step in (0, 40, 200):
         torch.manual_seed(3)
         out = obj(model, x, None, StepContext(step=step))
-        expected = out.terms["recon"].mean() + 10.0 * (out.terms["kl"].mean()
-                                                       - obj.capacity(step)).abs()
+        expected = (
+            out.terms["recon"].mean() + 10.0 * (out.terms["kl"].mean() - obj.capacity(step)).abs()
+        )
         assert torch.allclose(out.loss, expected)
         assert out.stats["capacity"].item() == obj.capacity(step)
 
@@ -70,12 +77,14 @@ def test_k_sample_bound_above_elbo_and_grows_with_k():
         elbo = model.elbo(x).mean()
         bounds = [_bound(model, x, k) for k in (1, 5, 50, 500)]
     assert bounds[0] == pytest.approx(elbo.item(), abs=0.3)
-    assert all(b2 > b1 for b1, b2 in zip(bounds, bounds[1:]))
+    assert all(b2 > b1 for b1, b2 in itertools.pairwise(bounds))
     assert bounds[-1] > elbo.item()
 
 
 def _bound(model, x, k, repeats=20):
     """Average over repeats of the mean k-sample bound on x."""
-    vals = [torch.logsumexp(model.log_weights(x, k), 0).mean() - torch.log(torch.tensor(k * 1.0))
-            for _ in range(repeats)]
+    vals = [
+        torch.logsumexp(model.log_weights(x, k), 0).mean() - torch.log(torch.tensor(k * 1.0))
+        for _ in range(repeats)
+    ]
     return torch.stack(vals).mean().item()

@@ -1,1 +1,1 @@
-"""The ``vaekit`` command line: parsing and error formatting only (the work is in ``vaekit.api``)."""
+"""The ``vaekit`` command line: parsing and error formatting only (the work is in the api)."""

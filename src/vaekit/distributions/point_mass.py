@@ -26,7 +26,7 @@ class PointMass(Distribution):
     def variance(self) -> Tensor:
         return torch.zeros_like(self.loc)
 
-    def rsample(self, sample_shape: torch.Size | tuple[int, ...] = torch.Size()) -> Tensor:
+    def rsample(self, sample_shape: torch.Size | tuple[int, ...] = ()) -> Tensor:
         return self.loc.expand(torch.Size(sample_shape) + self.loc.shape)
 
     def log_prob(self, value: Tensor) -> Tensor:

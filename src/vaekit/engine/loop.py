@@ -111,7 +111,8 @@ class Trainer:
                 "rng": _rng_state(),
                 "data_order": self.order.get_state(),
                 "state": self.state.__dict__,
-                "best_model": best,
+                # the best weights are stored only when they differ from the current ones
+                "best_model": None if self.state.best_epoch == self.state.epoch else best,
             },
         )
 
@@ -125,7 +126,8 @@ class Trainer:
         self.order.set_state(ckpt["data_order"])
         self.state = TrainState(**ckpt["state"])
         _set_rng_state(ckpt["rng"])
-        return ckpt["best_model"]
+        best = ckpt["best_model"]
+        return best if best is not None else _copy(self.model.state_dict())
 
     # -- loop --------------------------------------------------------------------------------
     def kl_weight(self, step: int) -> float:
@@ -142,14 +144,16 @@ class Trainer:
                 row = self._epoch(bar, total)
                 improved = row["val_loss"] < self.state.best_val
                 if improved or best is None:
-                    best = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+                    best = _copy(self.model.state_dict())
                 if improved:
                     self.state.best_val, self.state.best_epoch = row["val_loss"], self.state.epoch
                     self.state.bad_epochs = 0
                 else:
                     self.state.bad_epochs += 1
                 patience = self.cfg.early_stopping
-                self.state.stopped_early = patience is not None and self.state.bad_epochs >= patience
+                self.state.stopped_early = (
+                    patience is not None and self.state.bad_epochs >= patience
+                )
                 self.save_checkpoint(best)
                 files.write_csv(self.run_dir / files.METRICS, self.state.history)
                 bar.log(_summary(row))
@@ -195,8 +199,12 @@ class Trainer:
         means = self._check({k: v.item() / seen for k, v in sums.items()})
         val = self.validate()
         st.epoch += 1
-        row = {"epoch": st.epoch, "time_s": train_time, "train_loss": means.pop("loss"),
-               "val_loss": val.pop("loss")}
+        row = {
+            "epoch": st.epoch,
+            "time_s": train_time,
+            "train_loss": means.pop("loss"),
+            "val_loss": val.pop("loss"),
+        }
         row.update(means)
         row.update({f"val_{k}": v for k, v in val.items()})
         row["lr"] = lr
@@ -227,6 +235,10 @@ class Trainer:
         return means
 
 
+def _copy(state: dict[str, Tensor]) -> dict[str, Tensor]:
+    return {k: v.detach().clone() for k, v in state.items()}
+
+
 def _accumulate(sums: dict[str, Tensor], out: Any, batch: int) -> None:
     """Add the batch's summed loss and terms to running device-side totals (no sync)."""
     items = {"loss": out.loss.detach() * batch}
@@ -241,8 +253,10 @@ def _shown(means: dict[str, float]) -> dict[str, float]:
 
 
 def _summary(row: dict[str, float]) -> str:
-    return (f"epoch {int(row['epoch'])}: train {row['train_loss']:.3f}  val {row['val_loss']:.3f}"
-            f"  ({row['time_s']:.1f}s)")
+    return (
+        f"epoch {int(row['epoch'])}: train {row['train_loss']:.3f}  val {row['val_loss']:.3f}"
+        f"  ({row['time_s']:.1f}s)"
+    )
 
 
 def _tensorboard(run_dir: Path) -> Any:

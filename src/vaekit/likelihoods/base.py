@@ -1,7 +1,9 @@
 """The likelihood contract.
 
-A likelihood reads decoder outputs ``params`` of shape ``(B, P, *shape)`` (``P`` =
-:attr:`Likelihood.num_params`) and data ``x`` of shape ``(B, *shape)``.
+A likelihood reads decoder outputs ``params`` of shape ``(*lead, P, *shape)`` (``P`` =
+:attr:`Likelihood.num_params`) and data ``x`` broadcastable to ``(*lead, *shape)``: with
+``K`` posterior samples per input, params ``(K, B, P, *shape)`` meet data ``(B, *shape)``
+without copying the data K times.
 """
 
 from __future__ import annotations
@@ -12,9 +14,25 @@ from vaekit.registry import Registry
 
 
 class Likelihood(nn.Module):
-    """Base class: ``log_prob`` per example, ``mean`` and ``sample`` in data space."""
+    """Base class: ``log_prob`` per example, ``mean`` and ``sample`` in data space.
+
+    ``event_ndim`` is the number of trailing data dimensions (``len(shape)``); the model
+    builder sets it. Left ``None``, params are taken to be ``(B, P, *shape)``.
+    """
 
     num_params: int = 1
+    event_ndim: int | None = None
+
+    def _ndim(self, params: Tensor) -> int:
+        return params.dim() - 2 if self.event_ndim is None else self.event_ndim
+
+    def param(self, params: Tensor, i: int) -> Tensor:
+        """The ``i``-th parameter map: ``(*lead, *shape)``."""
+        return params.select(-self._ndim(params) - 1, i)
+
+    def reduce(self, log_p: Tensor, params: Tensor) -> Tensor:
+        """Sum elementwise log-densities over the data dimensions: ``(*lead,)``."""
+        return log_p.flatten(-self._ndim(params)).sum(-1)
 
     def log_prob(self, params: Tensor, x: Tensor) -> Tensor:
         """log p(x | z) summed over data dimensions: ``(B,)``."""

@@ -8,7 +8,6 @@ from torch import Tensor
 from torch.distributions import ContinuousBernoulli as _CB
 
 from vaekit.likelihoods.base import LIKELIHOODS, Likelihood
-from vaekit.ops import flatten_sum
 
 
 @LIKELIHOODS.register("bernoulli")
@@ -16,13 +15,15 @@ class Bernoulli(Likelihood):
     """Bernoulli pixels (binary or binarised data); log p computed from logits stably."""
 
     def log_prob(self, params: Tensor, x: Tensor) -> Tensor:
-        return -flatten_sum(F.binary_cross_entropy_with_logits(params[:, 0], x, reduction="none"))
+        logits = self.param(params, 0)
+        bce = F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none")
+        return -self.reduce(bce, params)
 
     def mean(self, params: Tensor) -> Tensor:
-        return torch.sigmoid(params[:, 0])
+        return torch.sigmoid(self.param(params, 0))
 
     def sample(self, params: Tensor) -> Tensor:
-        return torch.bernoulli(torch.sigmoid(params[:, 0]))
+        return torch.bernoulli(self.mean(params))
 
 
 @LIKELIHOODS.register("continuous_bernoulli")
@@ -30,10 +31,10 @@ class ContinuousBernoulli(Likelihood):
     """Continuous Bernoulli (Loaiza-Ganem & Cunningham 2019): a proper density on [0, 1]."""
 
     def _dist(self, params: Tensor) -> _CB:
-        return _CB(logits=params[:, 0], validate_args=False)
+        return _CB(logits=self.param(params, 0), validate_args=False)
 
     def log_prob(self, params: Tensor, x: Tensor) -> Tensor:
-        return flatten_sum(self._dist(params).log_prob(x))
+        return self.reduce(self._dist(params).log_prob(x), params)
 
     def mean(self, params: Tensor) -> Tensor:
         return self._dist(params).mean

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from vaekit.likelihoods.base import LIKELIHOODS, Likelihood
-from vaekit.ops import LOG_2PI, flatten_sum
+from vaekit.ops import LOG_2PI
 
 _MIN_SCALE = 1e-3
 
@@ -42,17 +42,17 @@ class Gaussian(Likelihood):
         """σ broadcastable to the data: ``(B, *shape)`` or a scalar."""
         if self.learn == "none":
             return torch.full((), self.sigma, device=params.device, dtype=params.dtype)
-        raw = params[:, 1] if self.learn == "pixel" else self.raw_scale
+        raw = self.param(params, 1) if self.learn == "pixel" else self.raw_scale
         return F.softplus(raw) + _MIN_SCALE
 
     def log_prob(self, params: Tensor, x: Tensor) -> Tensor:
-        mu, scale = params[:, 0], self.scale(params)
+        mu, scale = self.param(params, 0), self.scale(params)
         lp = -0.5 * LOG_2PI - torch.log(scale) - 0.5 * ((x - mu) / scale) ** 2
-        return flatten_sum(lp.expand_as(x))
+        return self.reduce(lp.expand_as(mu), params)
 
     def mean(self, params: Tensor) -> Tensor:
-        return params[:, 0]
+        return self.param(params, 0)
 
     def sample(self, params: Tensor) -> Tensor:
-        mu = params[:, 0]
+        mu = self.param(params, 0)
         return mu + self.scale(params) * torch.randn_like(mu)

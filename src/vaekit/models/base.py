@@ -56,6 +56,7 @@ class LatentConfig:
                 raise VaekitError(f"model {self.name!r} is conditional and needs labelled data")
             n_cls = num_classes
         likelihood = _build(LIKELIHOODS, self.likelihood, "likelihood")
+        likelihood.event_ndim = len(input_shape)
         encoder = _build(ENCODERS, self.encoder, "encoder", in_shape=tuple(input_shape))
         posterior = _build(
             POSTERIORS, self.posterior, "posterior",

@@ -75,14 +75,11 @@ class LatentModel(nn.Module):
         return self.prior()
 
     def log_px_given_z(self, x: Tensor, z: Tensor, y: Tensor | None = None) -> Tensor:
-        """log p(x | z) for ``z`` of shape ``(B, D)`` → ``(B,)`` or ``(K, B, D)`` → ``(K, B)``."""
-        params = self.decoder_params(z, y)
-        if z.dim() == 2:
-            return self.likelihood.log_prob(params, x)
-        k, b = z.shape[:2]
-        flat = params.reshape(k * b, *params.shape[2:])
-        xs = x.unsqueeze(0).expand(k, *x.shape).reshape(k * b, *x.shape[1:])
-        return self.likelihood.log_prob(flat, xs).view(k, b)
+        """log p(x | z) for ``z`` of shape ``(B, D)`` → ``(B,)`` or ``(K, B, D)`` → ``(K, B)``.
+
+        The data broadcasts against the K samples; it is never copied K times.
+        """
+        return self.likelihood.log_prob(self.decoder_params(z, y), x)
 
     def log_weights(
         self, x: Tensor, k: int, y: Tensor | None = None, q: Distribution | None = None
@@ -137,4 +134,3 @@ class LatentModel(nn.Module):
     def step(self, x: Tensor, y: Tensor | None, ctx: StepContext) -> StepOut:
         """One objective evaluation on a batch (the engine calls this)."""
         return self.objective(self, x, y, ctx)
-

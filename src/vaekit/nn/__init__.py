@@ -2,6 +2,7 @@
 likelihood parameters ``(B, P, *shape)`` where ``P`` is the likelihood's parameter count."""
 
 from vaekit.nn.conv import ConvDecoder, ConvEncoder
+from vaekit.nn.grid import ConvGridDecoder, ConvGridEncoder, MLPGridDecoder, MLPGridEncoder
 from vaekit.nn.mlp import LinearDecoder, LinearEncoder, MLPDecoder, MLPEncoder
 from vaekit.nn.registry import DECODERS, ENCODERS
 
@@ -10,8 +11,12 @@ __all__ = [
     "ENCODERS",
     "ConvDecoder",
     "ConvEncoder",
+    "ConvGridDecoder",
+    "ConvGridEncoder",
     "LinearDecoder",
     "LinearEncoder",
     "MLPDecoder",
     "MLPEncoder",
+    "MLPGridDecoder",
+    "MLPGridEncoder",
 ]

@@ -36,7 +36,7 @@ def _widths(stages: int, channels: int) -> list[int]:
 
 @ENCODERS.register("conv")
 class ConvEncoder(nn.Module):
-    """Stride-2 3×3 convolutions with SiLU, then a linear layer: ``(B,C,H,W)`` → ``(B, features)``."""
+    """Stride-2 3×3 convolutions with SiLU, then a linear layer: ``(B,C,H,W)`` → ``(B, F)``."""
 
     def __init__(self, in_shape: Sequence[int], channels: int = 32, features: int = 256) -> None:
         super().__init__()
@@ -74,8 +74,10 @@ class ConvDecoder(nn.Module):
         self.shape = (num_params, c, size, size)
         first = widths[0] if widths else num_params * c
         self.stem = nn.Sequential(
-            nn.Linear(latent_dim, features), nn.SiLU(),
-            nn.Linear(features, first * sizes[0] ** 2), nn.SiLU(),
+            nn.Linear(latent_dim, features),
+            nn.SiLU(),
+            nn.Linear(features, first * sizes[0] ** 2),
+            nn.SiLU(),
         )
         self.start = (first, sizes[0], sizes[0])
         layers: list[nn.Module] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -13,7 +14,7 @@ from vaekit.nn.registry import DECODERS, ENCODERS
 def mlp(sizes: Sequence[int], activate_last: bool) -> nn.Sequential:
     """Linear layers between consecutive ``sizes`` with SiLU activations."""
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(a, b))
         if activate_last or i < len(sizes) - 2:
             layers.append(nn.SiLU())
@@ -79,8 +80,9 @@ class LinearDecoder(_FlatDecoder):
     """One affine map ``W z + b`` (probabilistic PCA with a Gaussian likelihood)."""
 
     def __init__(self, latent_dim: int, out_shape: Sequence[int], num_params: int = 1) -> None:
-        super().__init__(nn.Linear(latent_dim, num_params * math.prod(out_shape)), out_shape,
-                         num_params)
+        super().__init__(
+            nn.Linear(latent_dim, num_params * math.prod(out_shape)), out_shape, num_params
+        )
 
     @property
     def linear(self) -> nn.Linear:

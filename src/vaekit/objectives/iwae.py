@@ -12,8 +12,9 @@ class IWAEBound(nn.Module):
     """−log (1/k) Σᵢ p(x, zᵢ) / q(zᵢ|x), zᵢ ~ q(z|x), computed from ``(K, B)`` log-weights.
 
     Logged terms are the per-sample means of −log p(x|z) (``recon``) and of
-    log q(z|x) − log p(z) (``kl``), and the negated bound (``nll_bound``, an upper bound on −log p(x)); k = 1 is the VAE.
-    The engine's KL warm-up scales the log q − log p part of the weights.
+    log q(z|x) − log p(z) (``kl``), and the negated bound (``nll_bound``, an upper bound
+    on −log p(x)); k = 1 is the VAE. The engine's KL warm-up scales the log q − log p
+    part of the weights.
     """
 
     def __init__(self, k: int = 5) -> None:

@@ -38,8 +38,9 @@ def image_grid(images: Tensor | np.ndarray, ncol: int | None = None, pad: int = 
     return (np.clip(grid, 0, 1) * 255).round().astype(np.uint8)
 
 
-def save_grid(images: Tensor | np.ndarray, path: Path, ncol: int | None = None,
-              scale: int = 3) -> Path:
+def save_grid(
+    images: Tensor | np.ndarray, path: Path, ncol: int | None = None, scale: int = 3
+) -> Path:
     """Save an image grid as PNG, upscaled ``scale``× with nearest neighbour for visibility."""
     grid = image_grid(images, ncol)
     img = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)

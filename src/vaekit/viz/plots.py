@@ -9,10 +9,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-from vaekit.engine.files import atomic_write  # noqa: E402
+from vaekit.engine.files import atomic_write
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -23,8 +23,12 @@ def _save(fig: Figure, path: Path) -> Path:
     return Path(path)
 
 
-def save_kl_bars(kl_per_dim: Sequence[float], path: Path, threshold: float | None = None,
-                 active: Sequence[bool] | None = None) -> Path:
+def save_kl_bars(
+    kl_per_dim: Sequence[float],
+    path: Path,
+    threshold: float | None = None,
+    active: Sequence[bool] | None = None,
+) -> Path:
     """Bar chart of the mean KL (nats) of each latent dimension, active units highlighted."""
     fig, ax = plt.subplots(figsize=(max(4.0, 0.35 * len(kl_per_dim) + 1.5), 3.2))
     colors = ["tab:blue" if a else "tab:gray" for a in active] if active is not None else None
@@ -44,8 +48,11 @@ def save_kl_bars(kl_per_dim: Sequence[float], path: Path, threshold: float | Non
 def save_curves(history: Sequence[Mapping[str, float]], path: Path) -> Path:
     """Training and validation loss per epoch, plus each logged term in its own panel."""
     epochs = [row["epoch"] for row in history]
-    terms = [k for k in history[0] if k not in ("epoch", "time_s", "lr", "train_loss",
-                                                  "val_loss") and not k.startswith("val_")]
+    terms = [
+        k
+        for k in history[0]
+        if k not in ("epoch", "time_s", "lr", "train_loss", "val_loss") and not k.startswith("val_")
+    ]
     panels = ["loss", *terms]
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.0), squeeze=False)
     for ax, name in zip(axes[0], panels, strict=True):
