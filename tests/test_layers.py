@@ -21,6 +21,7 @@ ALLOWED = {
     "viz": {"engine"},
     "engine": set(),
     "api": {
+        "api_prior",
         "engine",
         "evaluation",
         "viz",
@@ -31,7 +32,8 @@ ALLOWED = {
         "nn",
         "metrics",
     },
-    "cli": {"api", "engine", "viz", "models", "data", "evaluation", "metrics"},
+    "api_prior": {"engine", "viz", "data", "priors"},
+    "cli": {"api", "api_prior", "engine", "viz", "models", "data", "evaluation", "metrics"},
 }
 
 

@@ -23,6 +23,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from vaekit import __version__
+from vaekit.api_prior import attach_prior
 from vaekit.config import (
     DataConfig,
     EvalConfig,
@@ -166,6 +167,7 @@ def load(run_dir: str | Path, device: str = "auto", weights: str = F.WEIGHTS) ->
     except (SafetensorError, RuntimeError) as e:
         raise RunDirError(f"{run_dir}/{weights} is corrupt or does not fit the config: "
                           f"{str(e).splitlines()[0]}") from None
+    attach_prior(run_dir, model)  # a quantized run's prior over codes, once trained
     return Run(run_dir, cfg, model.to(resolve_device(device)).eval(), meta)
 
 

@@ -107,11 +107,15 @@ def evaluate(
         out_console.print(f"{key:>16}  {value}")
 
 
-def _check_out(out: Path, overwrite: bool) -> None:
+def _open_for_images(run_dir: Path, n: int, out: Path, overwrite: bool, device: str) -> api.Run:
+    """Check -n and --out before the (slow) model load, then load the run."""
+    if n < 1:
+        fail(f"-n must be >= 1, got {n}")
     if out.suffix not in (".png", ".npy"):
         fail(f"--out must end in .png or .npy, got {out.name!r}")
     if out.exists() and not overwrite:
         fail(f"{out} exists; pass --overwrite to replace it")
+    return api.load(run_dir, device=device)
 
 
 def _write_images(images: torch.Tensor, out: Path, ncol: int | None = None) -> None:
@@ -139,10 +143,7 @@ def sample(
     device: Device = "auto",
 ) -> None:
     """Draw samples from the prior and decode them."""
-    if n < 1:
-        fail(f"-n must be >= 1, got {n}")
-    _check_out(out, overwrite)
-    run = api.load(run_dir, device=device)
+    run = _open_for_images(run_dir, n, out, overwrite, device)
     torch.manual_seed(seed)
     _write_images(run.model.sample(n), out)
 
@@ -161,10 +162,7 @@ def reconstruct(
     device: Device = "auto",
 ) -> None:
     """Reconstruct inputs (PNG: originals and reconstructions side by side)."""
-    if n < 1:
-        fail(f"-n must be >= 1, got {n}")
-    _check_out(out, overwrite)
-    run = api.load(run_dir, device=device)
+    run = _open_for_images(run_dir, n, out, overwrite, device)
     ds = api.split_of(api.load_eval_data(run, data), split)
     param = next(run.model.parameters())
     x, y = ds.batch(torch.arange(min(n, len(ds))))

@@ -50,7 +50,14 @@ class EvalResult:
 def evaluate_model(
     model: LatentModel, x: Tensor, y: Tensor | None, cfg: EvalConfig, split: str = "test"
 ) -> EvalResult:
-    """ELBO, reconstruction, KL (total and per dimension), active units and IS-NLL on ``x``."""
+    """ELBO, reconstruction, KL (total and per dimension), active units and IS-NLL on ``x``.
+
+    Models with a ``quantizer`` get the codebook evaluation (``evaluation/codebook.py``).
+    """
+    if hasattr(model, "quantizer"):
+        from vaekit.evaluation.codebook import evaluate_quantized  # it imports EvalResult
+
+        return evaluate_quantized(model, x, y, cfg, split)
     model.eval()
     has_prior = model.prior is not None
     recon_sum, kl_sum = 0.0, 0.0

@@ -1,6 +1,7 @@
 """Pictures a person wants to look at: image grids, KL bars, training curves."""
 
+from vaekit.viz.codebook import save_codebook_usage
 from vaekit.viz.grids import image_grid, save_grid
 from vaekit.viz.plots import save_curves, save_kl_bars
 
-__all__ = ["image_grid", "save_curves", "save_grid", "save_kl_bars"]
+__all__ = ["image_grid", "save_codebook_usage", "save_curves", "save_grid", "save_kl_bars"]
