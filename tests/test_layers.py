@@ -17,11 +17,13 @@ ALLOWED = {
     **{part: {"nn", "distributions"} for part in PARTS},
     "models": {*PARTS, "nn", "distributions"},
     "compression": {*PARTS, "nn", "distributions", "models"},
-    "evaluation": {"models", "metrics", "distributions", "nn", "data", *PARTS},
+    # engine: atomic file writes (the sample-quality classifier's cache), as for viz
+    "evaluation": {"models", "metrics", "distributions", "nn", "data", "engine", *PARTS},
     "viz": {"engine"},
     "engine": set(),
     "api": {
         "api_prior",
+        "diagnose",
         "engine",
         "evaluation",
         "viz",
@@ -33,6 +35,7 @@ ALLOWED = {
         "metrics",
     },
     "api_prior": {"engine", "viz", "data", "priors"},
+    "diagnose": {"engine", "evaluation", "viz", "models", "data", "metrics"},
     "cli": {"api", "api_prior", "engine", "viz", "models", "data", "evaluation", "metrics"},
 }
 

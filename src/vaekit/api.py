@@ -36,13 +36,17 @@ from vaekit.config import (
     yaml_problem,
 )
 from vaekit.data import DataError, DataSplits, load_data
+from vaekit.diagnose import Diagnosis, write_diagnosis
 from vaekit.engine import Trainer, resolve_device, seed_everything
 from vaekit.engine import files as F
+from vaekit.evaluation import named_metrics  # noqa: F401  (registers the --metrics names)
+from vaekit.evaluation.codebook import code_counts
 from vaekit.evaluation.registry import EVAL_METRICS
 from vaekit.evaluation.report import EvalResult, evaluate_model
+from vaekit.evaluation.verdict import CollapseThresholds
 from vaekit.models import MODELS, LatentModel
 from vaekit.registry import ConfigError, VaekitError
-from vaekit.viz import save_curves, save_grid, save_kl_bars
+from vaekit.viz import save_codebook_usage, save_curves, save_grid, save_kl_bars
 
 
 class RunDirError(VaekitError):
@@ -306,6 +310,25 @@ def evaluate(
     return result
 
 
+def diagnose(
+    run: Run,
+    data: DataSplits | None = None,
+    split: str = "test",
+    active_threshold: float | None = None,
+    kl_threshold: float = 0.01,
+) -> Diagnosis:
+    """Collapse and information diagnostics of a split, written into the run directory.
+
+    ``active_threshold`` defaults to the config's ``eval.active_threshold``; see
+    :mod:`vaekit.diagnose` for the files and :mod:`vaekit.evaluation.verdict` for the verdict.
+    """
+    splits = data if data is not None else load_eval_data(run)
+    active = run.config.eval.active_threshold if active_threshold is None else active_threshold
+    return write_diagnosis(run.model, run.run_dir, split_of(splits, split),
+                           splits.factor_names, split=split,
+                           thresholds=CollapseThresholds(active=active, kl=kl_threshold))
+
+
 def draw_pictures(run: Run, data: DataSplits, results: EvalResult,
                   history: Sequence[dict[str, float]]) -> dict[str, Path]:
     """Reconstructions, prior samples, KL bars and training curves as PNGs in the run dir."""
@@ -327,7 +350,22 @@ def draw_pictures(run: Run, data: DataSplits, results: EvalResult,
                                           results.active_threshold, active)
     if history:
         pics["curves"] = save_curves(history, run.run_dir / "curves.png")
+    if (codebook := draw_codebook_usage(run, data)) is not None:
+        pics["codebook_usage"] = codebook
     return pics
+
+
+def draw_codebook_usage(run: Run, data: DataSplits, split: str = "test") -> Path | None:
+    """A quantized model's code-usage histogram on ``split`` as ``codebook_usage_<split>.png``.
+
+    ``None`` for models without a quantizer.
+    """
+    if not hasattr(run.model, "quantizer"):
+        return None
+    x = split_of(data, split).float_x().to(next(run.model.parameters()).device)
+    counts = code_counts(run.model, x)
+    return save_codebook_usage(counts, run.run_dir / f"codebook_usage_{split}.png",
+                               title=f"{split}: ")
 
 
 def _is_square(d: int) -> bool:

@@ -41,16 +41,16 @@ PRIOR_DIR = "prior"
 
 @dataclass
 class PriorRunConfig:
-    """A code prior run, saved as ``RUN_DIR/prior/config.yaml``: prior spec, engine settings, seed."""
+    """A code prior run (``RUN_DIR/prior/config.yaml``): prior spec, engine settings, seed."""
 
-    prior: str | dict[str, Any] = "transformer"
+    prior: str | dict[str, Any] = field(default_factory=lambda: {"name": "transformer"})
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=20, grad_clip=1.0))
     seed: int = 0
 
 
 @dataclass(frozen=True)
 class PriorResult:
-    """What :func:`train_prior` returns: the folder, epochs done and code NLLs (nats per example)."""
+    """What :func:`train_prior` returns: folder, epochs done, code NLLs (nats per example)."""
 
     prior_dir: Path
     epochs: int
@@ -90,18 +90,26 @@ def encode_codes(model: nn.Module, ds: ArrayDataset, batch: int = 256) -> ArrayD
 
 
 def code_splits(model: nn.Module, data: DataSplits, seed: int) -> DataSplits:
-    """The run's train/val/test splits as code sequences (a grey training split is binarised once)."""
+    """The run's splits as code sequences (a grey training split is binarised once)."""
     train = static_binarize(data.train, seed) if data.binarize == "dynamic" else data.train
     train, val, test = (encode_codes(model, ds) for ds in (train, data.val, data.test))
-    return DataSplits(name=f"{data.name} codes", train=train, val=val, test=test,
-                      shape=(model.code_length,), num_classes=None, binarize="none")
+    return DataSplits(
+        name=f"{data.name} codes",
+        train=train,
+        val=val,
+        test=test,
+        shape=(model.code_length,),
+        num_classes=None,
+        binarize="none",
+    )
 
 
 def build_prior(cfg: PriorRunConfig, model: nn.Module) -> nn.Module:
     """The configured code prior sized for ``model``'s codebook and code length."""
     try:
-        return CODE_PRIORS.build(cfg.prior, vocab_size=model.quantizer.codebook_size,
-                                 length=model.code_length)
+        return CODE_PRIORS.build(
+            cfg.prior, vocab_size=model.quantizer.codebook_size, length=model.code_length
+        )
     except (TypeError, ValueError) as e:
         if isinstance(e, VaekitError):
             raise
@@ -145,8 +153,10 @@ def train_prior(
     start = time.perf_counter()
     model = run.model
     if not hasattr(model, "code_length"):
-        raise VaekitError(f"train-prior needs a quantized model (e.g. vqvae, fsq_vae); "
-                          f"{run.run_dir} holds a {run.config.model.name!r}")
+        raise VaekitError(
+            f"train-prior needs a quantized model (e.g. vqvae, fsq_vae); "
+            f"{run.run_dir} holds a {run.config.model.name!r}"
+        )
     prior_dir = Path(run.run_dir) / PRIOR_DIR
     cfg = _prepare(prior_dir, epochs, overrides, resume, overwrite)
     device = resolve_device(cfg.train.device)
@@ -159,32 +169,44 @@ def train_prior(
     model.prior = step.prior
     samples = None
     if len(model.input_shape) == 3:
-        samples = save_grid(model.sample(run.config.eval.num_pictures),
-                            prior_dir / "samples.png")
-    return PriorResult(prior_dir, state.epoch, state.best_val, test_nll, model.code_length,
-                       time.perf_counter() - start, samples)
+        samples = save_grid(model.sample(run.config.eval.num_pictures), prior_dir / "samples.png")
+    return PriorResult(
+        prior_dir,
+        state.epoch,
+        state.best_val,
+        test_nll,
+        model.code_length,
+        time.perf_counter() - start,
+        samples,
+    )
 
 
-def _prepare(prior_dir: Path, epochs: int | None, overrides: Sequence[str], resume: bool,
-             overwrite: bool) -> PriorRunConfig:
+def _prepare(
+    prior_dir: Path, epochs: int | None, overrides: Sequence[str], resume: bool, overwrite: bool
+) -> PriorRunConfig:
     """The prior run's config: read back (``resume``) or made and written to a fresh folder."""
     if resume:
         if overrides or overwrite:
-            raise ConfigError("--resume takes only --epochs (the rest comes from the prior's "
-                              "config.yaml)")
+            raise ConfigError(
+                "--resume takes only --epochs (the rest comes from the prior's config.yaml)"
+            )
         cfg = load_prior_config(prior_dir)
         done = _epochs_done(prior_dir)
         if epochs is not None:
             cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
         if done >= cfg.train.epochs:
-            raise VaekitError(f"{prior_dir} already has {done} epochs; pass --epochs N with N "
-                              f"> {done} to extend it")
+            raise VaekitError(
+                f"{prior_dir} already has {done} epochs; pass --epochs N with N "
+                f"> {done} to extend it"
+            )
     else:
         cfg = make_prior_config(overrides, epochs)
         if prior_dir.exists() and any(prior_dir.iterdir()):
             if not overwrite:
-                raise VaekitError(f"{prior_dir} already exists; pass --overwrite to replace it, "
-                                  "or --resume to continue it")
+                raise VaekitError(
+                    f"{prior_dir} already exists; pass --overwrite to replace it, "
+                    "or --resume to continue it"
+                )
             shutil.rmtree(prior_dir)
         prior_dir.mkdir(parents=True, exist_ok=True)
     F.write_text(prior_dir / F.CONFIG, yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
@@ -210,8 +232,9 @@ def attach_prior(run_dir: Path, model: nn.Module) -> None:
     try:
         CodePriorStep(prior).load_state_dict(load_file(str(path)))
     except (SafetensorError, RuntimeError) as e:
-        raise VaekitError(f"{path} is corrupt or does not fit the model: "
-                          f"{str(e).splitlines()[0]}") from None
+        raise VaekitError(
+            f"{path} is corrupt or does not fit the model: {str(e).splitlines()[0]}"
+        ) from None
     model.prior = prior.eval()
 
 
@@ -223,5 +246,6 @@ def mean_nll(step: CodePriorStep, ds: ArrayDataset, batch: int = 256) -> float:
     total = 0.0
     for i in range(0, len(ds), batch):
         x, _ = ds.batch(torch.arange(i, min(i + batch, len(ds))))
-        total += step.step(x.to(device), None, StepContext(training=False)).terms["nll"].sum().item()
+        out = step.step(x.to(device), None, StepContext(training=False))
+        total += out.terms["nll"].sum().item()
     return total / max(len(ds), 1)

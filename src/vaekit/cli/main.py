@@ -68,7 +68,12 @@ def _print_report(result: api.TrainResult) -> None:
     table.add_row("reconstruction (nats)", f"{r.recon:.2f}")
     if r.kl is not None:
         table.add_row("KL (nats)", f"{r.kl:.2f}")
-    table.add_row("active units", f"{r.active_units} / {result.run.config.model.latent_dim}")
+    if not hasattr(result.run.model, "quantizer"):
+        table.add_row("active units",
+                      f"{r.active_units} / {result.run.config.model.latent_dim}")
+    for key, value in r.extras.items():  # e.g. a quantized model's codebook stats
+        table.add_row(key.replace("_", " "), f"{value:.4g}" if isinstance(value, float)
+                      else str(value))
     table.add_row("epochs, wall time", f"{result.epochs}, {result.seconds:.1f} s")
     table.add_row("run directory", str(result.run.run_dir))
     for name, path in result.pictures.items():
@@ -96,6 +101,7 @@ def evaluate(
     run = api.load(run_dir, device=device)
     splits = api.load_eval_data(run, data)
     result = api.evaluate(run, data=splits, split=split, nll_samples=nll_samples, metrics=names)
+    picture = api.draw_codebook_usage(run, splits, split)  # None unless quantized
     if json_:
         print(json.dumps(result.to_dict()))
         return
@@ -105,6 +111,8 @@ def evaluate(
         elif isinstance(value, list) and value and isinstance(value[0], float):
             value = " ".join(f"{v:.2f}" for v in value)
         out_console.print(f"{key:>16}  {value}")
+    if picture is not None:
+        out_console.print(f"{'codebook picture':>16}  {picture}")
 
 
 def _open_for_images(run_dir: Path, n: int, out: Path, overwrite: bool, device: str) -> api.Run:
@@ -208,3 +216,6 @@ def _listing(items: dict[str, str]) -> None:
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+from vaekit.cli import diagnose, prior  # noqa: E402, F401  (register their commands on app)

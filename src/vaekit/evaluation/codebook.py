@@ -34,7 +34,7 @@ class CodebookStats:
 
 
 def codebook_stats(counts: Tensor) -> CodebookStats:
-    """Stats from code histograms ``counts (S, K)``, one row per stage or group (``S = 1`` for VQ)."""
+    """Stats from code histograms ``counts (S, K)``, one row per stage or group (VQ: S = 1)."""
     counts = counts.double()
     p = counts / counts.sum(-1, keepdim=True).clamp_min(1)
     entropy = -torch.special.xlogy(p, p).sum(-1)
@@ -45,25 +45,25 @@ def codebook_stats(counts: Tensor) -> CodebookStats:
     )
 
 
-def _stages(model: QuantizedModel) -> int:
-    return math.prod(model.quantizer.index_shape)
+def _no_counts(model: QuantizedModel, device: torch.device) -> Tensor:
+    """Zero counts ``(S, K)`` for ``model``'s stages/groups and codebook."""
+    stages = math.prod(model.quantizer.index_shape)
+    return torch.zeros(stages, model.quantizer.codebook_size, dtype=torch.long, device=device)
 
 
-def histogram(model: QuantizedModel, indices: Tensor) -> Tensor:
-    """Code counts ``(S, K)`` of ``indices (B, *code_shape)``, one row per stage or group."""
-    s, k = _stages(model), model.quantizer.codebook_size
-    idx = indices.reshape(-1, s) + torch.arange(s, device=indices.device) * k
-    return count_codes(idx, s * k).view(s, k)
+def histogram(indices: Tensor, codebook_size: int, stages: int = 1) -> Tensor:
+    """Code counts ``(S, K)`` of ``indices (..., S)`` (or ``(...)`` when ``S = 1``)."""
+    idx = indices.reshape(-1, stages) + torch.arange(stages, device=indices.device) * codebook_size
+    return count_codes(idx, stages * codebook_size).view(stages, codebook_size)
 
 
 @torch.no_grad()
 def code_counts(model: QuantizedModel, x: Tensor, batch: int = 512) -> Tensor:
     """Code counts ``(S, K)`` over the examples ``x``, in eval mode."""
     model.eval()
-    counts = torch.zeros(_stages(model), model.quantizer.codebook_size, dtype=torch.long,
-                         device=x.device)
+    counts = _no_counts(model, x.device)
     for i in range(0, x.shape[0], batch):
-        counts += histogram(model, model.encode(x[i : i + batch]).indices)
+        counts += histogram(model.encode(x[i : i + batch]).indices, counts.shape[1], len(counts))
     return counts
 
 
@@ -75,8 +75,7 @@ def evaluate_quantized(
     model.eval()
     n, bs = x.shape[0], 512
     recon = mse = quant_error = rate = 0.0
-    counts = torch.zeros(_stages(model), model.quantizer.codebook_size, dtype=torch.long,
-                         device=x.device)
+    counts = _no_counts(model, x.device)
     for i in range(0, n, bs):
         xb = x[i : i + bs]
         q = model.encode(xb)
@@ -84,7 +83,7 @@ def evaluate_quantized(
         recon -= model.likelihood.log_prob(params, xb).sum().item()
         mse += (model.likelihood.mean(params) - xb).pow(2).flatten(1).mean(1).sum().item()
         quant_error += q.stats["quant_error"].item() * xb.shape[0]
-        counts += histogram(model, q.indices)
+        counts += histogram(q.indices, counts.shape[1], len(counts))
         if model.prior is not None:
             rate -= model.prior.log_prob(q.indices.flatten(1)).sum().item()
     stats = codebook_stats(counts)
@@ -103,9 +102,9 @@ def evaluate_quantized(
         active_threshold=cfg.active_threshold,
         nll=nll,
         nll_samples=1 if has_prior else 0,
-        bits_per_dim=None if nll is None else float(
-            nats_to_bits_per_dim(nll, math.prod(model.input_shape))
-        ),
+        bits_per_dim=None
+        if nll is None
+        else float(nats_to_bits_per_dim(nll, math.prod(model.input_shape))),
         extras={
             "codebook_usage": stats.usage,
             "perplexity": stats.perplexity,

@@ -30,6 +30,7 @@ from typing import Any
 
 import torch
 
+from vaekit.evaluation.collapse import active_units
 from vaekit.evaluation.encodings import PosteriorStats
 from vaekit.evaluation.information import aggregate_log_prob, mutual_information
 from vaekit.evaluation.surgery import LogDensity, SurgeryTerms, elbo_surgery
@@ -88,8 +89,8 @@ class Diagnostics:
         }
 
 
-def _active(variance: torch.Tensor, threshold: float) -> tuple[int, ...]:
-    return tuple((variance > threshold).nonzero().flatten().tolist())
+def _active(codes: torch.Tensor, threshold: float) -> tuple[int, ...]:
+    return tuple(active_units(codes, threshold).nonzero().flatten().tolist())
 
 
 def diagnose_stats(
@@ -114,6 +115,10 @@ def diagnose_stats(
     if log_prior is None:
         for key in ("kl_per_dim", "mutual_information", "marginal_kl", "surgery"):
             unavailable[key] = "the model has no prior p(z)"
+        unavailable["verdict_kl"] = (
+            "without a prior the labels rest on the code variance alone, whose scale an "
+            "autoencoder leaves free: read them as relative"
+        )
     elif stats.kl is None:
         unavailable["kl_per_dim"] = (
             "q(z|x) and p(z) have no analytic KL per dimension; the total KL is a "
@@ -129,11 +134,15 @@ def diagnose_stats(
         idx = torch.randperm(stats.num_examples, generator=generator)[:n_info]
         mu, log_var = stats.loc[idx], stats.log_var[idx]
         mi = mutual_information(mu, log_var, num_samples=num_samples, generator=generator).item()
-        z = (mu + torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype)
-             * torch.exp(0.5 * log_var)).flatten(0, 1)
+        z = (
+            mu
+            + torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype)
+            * torch.exp(0.5 * log_var)
+        ).flatten(0, 1)
         marginal = (aggregate_log_prob(z, mu, log_var) - log_prior(z)).mean().item()
-        surgery = elbo_surgery(mu, log_var, log_prior, batch_size=surgery_batch,
-                               generator=generator)
+        surgery = elbo_surgery(
+            mu, log_var, log_prior, batch_size=surgery_batch, generator=generator
+        )
     return Diagnostics(
         split=split,
         num_examples=stats.num_examples,
@@ -142,8 +151,8 @@ def diagnose_stats(
         mean_variance=tuple(stats.mean.var(0, unbiased=False).tolist()),
         sampled_variance=tuple(stats.sample.var(0, unbiased=False).tolist()),
         active_threshold=t.active,
-        active_dims_mean=_active(stats.mean.var(0, unbiased=False), t.active),
-        active_dims_sampled=_active(stats.sample.var(0, unbiased=False), t.active),
+        active_dims_mean=_active(stats.mean, t.active),
+        active_dims_sampled=_active(stats.sample, t.active),
         information_examples=n_info if mi is not None else 0,
         mutual_information=mi,
         marginal_kl=marginal,
@@ -160,4 +169,3 @@ def model_log_prior(model: LatentModel) -> LogDensity | None:
     prior = model.prior_dist()
     param = next(model.parameters())
     return lambda z: prior.log_prob(z.to(param.device, param.dtype)).detach().cpu().double()
-

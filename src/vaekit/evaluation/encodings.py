@@ -24,6 +24,7 @@ from torch.distributions import Distribution, Independent, Normal
 
 from vaekit.distributions import kl_per_dim, kl_term
 from vaekit.models.latent import LatentModel
+from vaekit.registry import VaekitError
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,15 @@ def diagonal_gaussian(q: Distribution) -> tuple[Tensor, Tensor] | None:
     return None
 
 
+def require_posterior(model: object) -> None:
+    """Raise a clear error unless ``model`` encodes to a distribution q(z|x) (a LatentModel)."""
+    if not isinstance(model, LatentModel):
+        raise VaekitError(
+            f"this needs a model whose encoder gives a posterior q(z|x) (a LatentModel); "
+            f"{type(model).__name__} has none (quantized models: see the codebook statistics)"
+        )
+
+
 def _cpu64(t: Tensor) -> Tensor:
     return t.detach().cpu().double()
 
@@ -78,10 +88,15 @@ def _mean(q: Distribution, mc_samples: int) -> Tensor:
 
 @torch.no_grad()
 def posterior_means(
-    model: LatentModel, x: Tensor, y: Tensor | None = None, *, batch_size: int = 512,
+    model: LatentModel,
+    x: Tensor,
+    y: Tensor | None = None,
+    *,
+    batch_size: int = 512,
     mc_samples: int = 64,
 ) -> Tensor:
     """The mean representation E_q[z | x] of ``x`` ``(N, ...)`` → ``(N, D)`` (CPU, float64)."""
+    require_posterior(model)
     device = next(model.parameters()).device
     parts = []
     for i in range(0, x.shape[0], batch_size):
@@ -105,9 +120,11 @@ def encode_posterior(
     A diagonal-Gaussian sample is drawn on the CPU from ``generator`` (reproducible on
     any device); other families draw with ``q.sample()`` (torch's global generator).
     """
+    require_posterior(model)
     device = next(model.parameters()).device
-    fields: dict[str, list[Tensor]] = {k: [] for k in ("mean", "sample", "loc", "log_var",
-                                                       "kl", "kl_total")}
+    fields: dict[str, list[Tensor]] = {
+        k: [] for k in ("mean", "sample", "loc", "log_var", "kl", "kl_total")
+    }
     for i in range(0, x.shape[0], batch_size):
         yb = None if y is None else y[i : i + batch_size].to(device)
         q = model.encode(x[i : i + batch_size].to(device), yb)

@@ -11,7 +11,8 @@ with published FIDs.
   flattened into a 256-unit SiLU layer. Then a 128-unit SiLU layer — the **features**
   ``(N, 128)`` — and a linear layer to the classes.
 * Training: cross-entropy, Adam (lr 1e-3), batches of 128, ``epochs`` = 3 passes over
-  at most 20,000 training examples (the first ones), initialisation and shuffling
+  at most 20,000 training examples (the first ones) — more passes when that is fewer
+  than 500 optimizer steps (small datasets) —, initialisation and shuffling
   seeded with ``seed`` without touching torch's global generator. The accuracy on the
   validation split (at most 5,000 examples) is kept with the weights.
 * Cache: ``<root>/features/<dataset>-<hash>.safetensors`` with ``root`` =
@@ -39,12 +40,12 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as st_save
 from torch import Tensor, nn
 
-from vaekit.data import DataSplits
+from vaekit.data.base import DataSplits
 from vaekit.engine.files import atomic_write
 from vaekit.registry import VaekitError
 
 FEATURES = 128
-MAX_TRAIN, MAX_VAL, BATCH, LR = 20_000, 5_000, 128, 1e-3
+MAX_TRAIN, MAX_VAL, BATCH, LR, MIN_STEPS = 20_000, 5_000, 128, 1e-3, 500
 VERSION = "1"  # bump when the network or the training changes
 
 
@@ -55,13 +56,21 @@ class FeatureNet(nn.Module):
         super().__init__()
         if len(shape) == 3 and min(shape[1:]) >= 8:
             trunk: list[nn.Module] = [
-                nn.Conv2d(shape[0], 16, 4, 2, 1), nn.SiLU(),
-                nn.Conv2d(16, 32, 4, 2, 1), nn.SiLU(),
-                nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Linear(32 * 16, FEATURES),
+                nn.Conv2d(shape[0], 16, 4, 2, 1),
+                nn.SiLU(),
+                nn.Conv2d(16, 32, 4, 2, 1),
+                nn.SiLU(),
+                nn.AdaptiveAvgPool2d(4),
+                nn.Flatten(),
+                nn.Linear(32 * 16, FEATURES),
             ]
         else:
-            trunk = [nn.Flatten(), nn.Linear(math.prod(shape), 256), nn.SiLU(),
-                     nn.Linear(256, FEATURES)]
+            trunk = [
+                nn.Flatten(),
+                nn.Linear(math.prod(shape), 256),
+                nn.SiLU(),
+                nn.Linear(256, FEATURES),
+            ]
         self.trunk = nn.Sequential(*trunk, nn.SiLU())
         self.head = nn.Linear(FEATURES, num_classes)
 
@@ -74,8 +83,10 @@ class FeatureNet(nn.Module):
         """Penultimate-layer features of ``x (N, *shape)`` → ``(N, 128)`` float64 numpy."""
         device = next(self.parameters()).device
         self.eval()
-        parts = [self.trunk(x[i : i + batch_size].to(device)).double().cpu()
-                 for i in range(0, len(x), batch_size)]
+        parts = [
+            self.trunk(x[i : i + batch_size].to(device)).double().cpu()
+            for i in range(0, len(x), batch_size)
+        ]
         return torch.cat(parts).numpy()
 
 
@@ -96,7 +107,17 @@ def cache_root() -> Path:
 
 def _cache_path(data: DataSplits, epochs: int, seed: int) -> Path:
     h = hashlib.sha256()
-    settings = [VERSION, list(data.shape), data.num_classes, epochs, seed, MAX_TRAIN, BATCH, LR]
+    settings = [
+        VERSION,
+        list(data.shape),
+        data.num_classes,
+        epochs,
+        seed,
+        MAX_TRAIN,
+        BATCH,
+        LR,
+        MIN_STEPS,
+    ]
     h.update(json.dumps(settings).encode())
     train = data.train.take(MAX_TRAIN)
     h.update(train.x.cpu().contiguous().numpy().tobytes())
@@ -126,7 +147,7 @@ def _train(net: FeatureNet, data: DataSplits, epochs: int, seed: int) -> float:
     opt = torch.optim.Adam(net.parameters(), lr=LR)
     gen = torch.Generator().manual_seed(seed)
     net.train()
-    for _ in range(epochs):
+    for _ in range(max(epochs, math.ceil(MIN_STEPS / math.ceil(len(x) / BATCH)))):
         for idx in torch.randperm(len(x), generator=gen).split(BATCH):
             idx = idx.to(device)
             loss = F.cross_entropy(net(x[idx]), y[idx])
@@ -139,8 +160,9 @@ def _train(net: FeatureNet, data: DataSplits, epochs: int, seed: int) -> float:
         return float("nan")
     vx, vy = val.batch(torch.arange(len(val)))
     with torch.no_grad():
-        pred = torch.cat([net(vx[i : i + 512].to(device)).argmax(-1).cpu()
-                          for i in range(0, len(vx), 512)])
+        pred = torch.cat(
+            [net(vx[i : i + 512].to(device)).argmax(-1).cpu() for i in range(0, len(vx), 512)]
+        )
     return (pred == vy.cpu()).double().mean().item()
 
 

@@ -40,7 +40,7 @@ class EvalResult:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict; ``extras`` (model-specific stats, requested metrics) join the top level."""
+        """JSON-ready dict; ``extras`` (model-specific stats, named metrics) join the top level."""
         out = asdict(self)
         out.update(out.pop("extras"))
         return out

@@ -38,6 +38,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from vaekit.registry import ConfigError
+
 COLLAPSED, PARTIAL, HEALTHY = "collapsed", "partially collapsed", "healthy"
 
 
@@ -48,6 +50,13 @@ class CollapseThresholds:
     active: float = 0.01
     kl: float = 0.01
     mixed: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not (self.active >= 0 and self.kl >= 0 and 0 < self.mixed <= 1):
+            raise ConfigError(
+                f"collapse thresholds need active >= 0, kl >= 0 and 0 < mixed <= 1; got "
+                f"active={self.active}, kl={self.kl}, mixed={self.mixed}"
+            )
 
 
 @dataclass(frozen=True)

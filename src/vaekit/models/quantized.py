@@ -11,8 +11,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -94,7 +93,9 @@ class QuantizedModel(nn.Module):
     def dead_codes(self) -> Tensor:
         """Codes idle for ``dead_after`` training steps, summed over the quantizer (no sync)."""
         counters = [m.dead.sum() for m in self.quantizer.modules() if isinstance(m, CodeUsage)]
-        return torch.stack(counters).sum().float() if counters else torch.zeros(())
+        if not counters:
+            return next(self.parameters()).new_zeros(())
+        return torch.stack(counters).sum().float()
 
     def step(self, x: Tensor, y: Tensor | None, ctx: StepContext) -> StepOut:
         """One objective evaluation on a batch (the engine calls this)."""
@@ -127,24 +128,32 @@ class QuantizedConfig:
             raise _not_grid("decoder", decoder_name)
         likelihood = _build(LIKELIHOODS, self.likelihood, "likelihood")
         likelihood.event_ndim = len(input_shape)
-        encoder = _build(ENCODERS, self.encoder, "encoder", in_shape=tuple(input_shape),
-                         latent_dim=self.latent_dim)
+        encoder = _build(
+            ENCODERS,
+            self.encoder,
+            "encoder",
+            in_shape=tuple(input_shape),
+            latent_dim=self.latent_dim,
+        )
         if not hasattr(encoder, "grid"):
             raise _not_grid("encoder", split_spec(self.encoder, "encoder")[0])
         quantizer = _build(QUANTIZERS, self.quantizer, "quantizer", dim=self.latent_dim)
         decoder = _build(
-            DECODERS, self.decoder, "decoder", latent_dim=self.latent_dim, grid=encoder.grid,
-            out_shape=tuple(input_shape), num_params=likelihood.num_params,
+            DECODERS,
+            self.decoder,
+            "decoder",
+            latent_dim=self.latent_dim,
+            grid=encoder.grid,
+            out_shape=tuple(input_shape),
+            num_params=likelihood.num_params,
         )
-        return QuantizedModel(encoder, quantizer, decoder, likelihood, QuantizedReconstruction(),
-                              input_shape)
-
-
-def quantizer_spec(**spec: Any) -> Any:
-    """A dataclass field defaulting to the quantizer spec ``spec`` (a fresh dict per config)."""
-    return field(default_factory=lambda: dict(spec))
+        return QuantizedModel(
+            encoder, quantizer, decoder, likelihood, QuantizedReconstruction(), input_shape
+        )
 
 
 def _not_grid(key: str, name: str) -> ConfigError:
-    return ConfigError(f"model.{key} must be a grid network (conv_grid or mlp_grid) for a "
-                       f"quantized model, got {name!r}")
+    return ConfigError(
+        f"model.{key} must be a grid network (conv_grid or mlp_grid) for a "
+        f"quantized model, got {name!r}"
+    )

@@ -6,10 +6,10 @@ of them with ``--set model.quantizer.name=...`` (see ``docs/quantizers.md``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vaekit.models.base import MODELS, Spec
-from vaekit.models.quantized import QuantizedConfig, quantizer_spec
+from vaekit.models.quantized import QuantizedConfig
 
 
 @MODELS.register("vqvae")
@@ -26,7 +26,9 @@ class VQVAEEMAConfig(QuantizedConfig):
     """VQ-VAE with an EMA codebook and dead-code re-seeding (Razavi et al. 2019; Jukebox)."""
 
     name: str = "vqvae_ema"
-    quantizer: Spec = quantizer_spec(name="vq", update="ema", reseed_dead=True)
+    quantizer: Spec = field(
+        default_factory=lambda: {"name": "vq", "update": "ema", "reseed_dead": True}
+    )
 
 
 @MODELS.register("vqvae_rotation")
@@ -50,7 +52,7 @@ class CVQVAEConfig(QuantizedConfig):
 @MODELS.register("simvq_vae")
 @dataclass
 class SimVQVAEConfig(QuantizedConfig):
-    """VQ-VAE whose codebook is a frozen basis times one learned linear layer, SimVQ (Zhu et al. 2024)."""
+    """SimVQ (Zhu et al. 2024): VQ-VAE with codes = frozen random basis × one learned linear map."""
 
     name: str = "simvq_vae"
     quantizer: Spec = "simvq"
@@ -89,4 +91,4 @@ class LFQVAEConfig(QuantizedConfig):
     """LFQ autoencoder (Yu et al. 2023, MAGVIT-v2): binary codes, 2^9 = 512, entropy penalty."""
 
     name: str = "lfq_vae"
-    quantizer: Spec = quantizer_spec(name="lfq", codebook_size=512)
+    quantizer: Spec = field(default_factory=lambda: {"name": "lfq", "codebook_size": 512})

@@ -42,8 +42,10 @@ class ResBlock(nn.Module):
     def __init__(self, channels: int) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.SiLU(), nn.Conv2d(channels, channels, 3, padding=1),
-            nn.SiLU(), nn.Conv2d(channels, channels, 1),
+            nn.SiLU(),
+            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(channels, channels, 1),
         )
 
     def forward(self, x: Tensor) -> Tensor:
@@ -106,9 +108,12 @@ class ConvGridDecoder(nn.Module):
         for i in range(len(sizes) - 1):
             last = i == len(sizes) - 2
             pad = 2 * sizes[i] - sizes[i + 1]  # 1 when doubling overshoots (4 → 7)
-            layers += [nn.SiLU(), nn.ConvTranspose2d(
-                channels, num_params * c if last else channels, 3, 2, 1, output_padding=1 - pad
-            )]
+            layers += [
+                nn.SiLU(),
+                nn.ConvTranspose2d(
+                    channels, num_params * c if last else channels, 3, 2, 1, output_padding=1 - pad
+                ),
+            ]
         self.net = nn.Sequential(*layers)
         self.shape = (num_params, c, size, size)
 

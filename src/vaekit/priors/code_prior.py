@@ -49,8 +49,9 @@ class TransformerPrior(nn.Module):
         self.vocab_size, self.length = vocab_size, length
         self.embed = nn.Embedding(vocab_size + 1, width)  # the last token is BOS
         self.position = nn.Parameter(torch.randn(length, width) * 0.02)
-        block = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout, activation="gelu",
-                                           batch_first=True, norm_first=True)
+        block = nn.TransformerEncoderLayer(
+            width, heads, 4 * width, dropout, activation="gelu", batch_first=True, norm_first=True
+        )
         self.blocks = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(width)
         self.head = nn.Linear(width, vocab_size)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 from torch import Tensor
 
 from vaekit.viz.plots import _save
@@ -21,7 +21,8 @@ def save_codebook_usage(counts: Tensor | np.ndarray, path: Path, title: str = ""
     arr = counts.detach().cpu().numpy() if isinstance(counts, Tensor) else np.asarray(counts)
     arr = arr.reshape(-1, arr.shape[-1]).astype(np.float64)
     stages, k = arr.shape
-    fig, axes = plt.subplots(1, stages, figsize=(4.5 * stages, 3.0), squeeze=False)
+    fig = Figure(figsize=(4.5 * stages, 3.0))  # no pyplot: plots.py owns the backend choice
+    axes = fig.subplots(1, stages, squeeze=False)
     for s, ax in enumerate(axes[0]):
         ranked = np.sort(arr[s])[::-1]
         used = int((ranked > 0).sum())

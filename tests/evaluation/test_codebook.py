@@ -1,0 +1,80 @@
+"""Codebook evaluation: known answers on hand-made indices, and the quantized EvalResult."""
+
+import math
+
+import pytest
+import torch
+
+from vaekit.config import EvalConfig
+from vaekit.evaluation.codebook import code_counts, codebook_stats, histogram
+from vaekit.evaluation.report import evaluate_model
+from vaekit.models import MODELS
+from vaekit.priors import TransformerPrior
+
+
+def test_usage_perplexity_and_dead_codes_known_answers():
+    counts = histogram(torch.tensor([[0, 1], [1, 0]]), codebook_size=4)
+    assert counts.tolist() == [[2, 2, 0, 0]]
+    stats = codebook_stats(counts)
+    assert stats.usage == 0.5 and stats.dead_codes == 2
+    assert stats.perplexity == pytest.approx(2.0, abs=1e-12)
+    one = codebook_stats(histogram(torch.zeros(7, dtype=torch.long), 4))
+    assert (one.usage, one.dead_codes) == (0.25, 3)
+    assert one.perplexity == pytest.approx(1.0, abs=1e-12)
+    uniform = codebook_stats(histogram(torch.arange(8) % 8, 8))
+    assert uniform.usage == 1.0 and uniform.perplexity == pytest.approx(8.0, abs=1e-12)
+
+
+def test_stages_are_counted_separately_and_averaged():
+    # two positions, three stages: stage 1 uses {0, 1}, stage 2 {2}, stage 3 {3, 0}
+    indices = torch.tensor([[[0, 2, 3], [1, 2, 0]]])
+    counts = histogram(indices, codebook_size=4, stages=3)
+    assert counts.tolist() == [[1, 1, 0, 0], [0, 0, 2, 0], [1, 0, 0, 1]]
+    stats = codebook_stats(counts)
+    assert stats.usage == pytest.approx(5 / 12) and stats.dead_codes == 7
+    assert stats.perplexity == pytest.approx((2 + 1 + 2) / 3, abs=1e-12)
+
+
+@pytest.fixture(scope="module")
+def model_and_data():
+    torch.manual_seed(0)
+    model = MODELS.get("rvq_vae")(
+        latent_dim=4,
+        encoder={"name": "conv_grid", "channels": 8},
+        decoder={"name": "conv_grid", "channels": 8},
+        quantizer={"name": "residual_vq", "stages": 2, "codebook_size": 16},
+    ).build((1, 8, 8))
+    return model.eval(), torch.rand(40, 1, 8, 8).round()
+
+
+def test_quantized_evaluation_without_a_prior(model_and_data):
+    model, x = model_and_data
+    r = evaluate_model(model, x, None, EvalConfig())
+    assert r.elbo is None and r.nll is None and r.kl is None and r.bits_per_dim is None
+    assert r.recon > 0 and r.num_examples == 40
+    counts = code_counts(model, x, batch=7)
+    assert counts.shape == (2, 16) and counts.sum(1).tolist() == [40 * 4, 40 * 4]
+    stats = codebook_stats(counts)
+    assert r.extras["codebook_usage"] == pytest.approx(stats.usage)
+    assert r.extras["perplexity"] == pytest.approx(stats.perplexity)
+    assert r.extras["dead_codes"] == stats.dead_codes == round(32 * (1 - stats.usage))
+    for key in ("codebook_usage", "perplexity", "dead_codes", "mse", "quant_error"):
+        assert key in r.to_dict()
+    x_hat = model.reconstruct(x)
+    assert r.extras["mse"] == pytest.approx((x_hat - x).pow(2).mean().item(), rel=1e-5)
+
+
+def test_with_a_prior_the_nll_is_rate_plus_distortion_in_bits_per_dim(model_and_data):
+    model, x = model_and_data
+    model.prior = TransformerPrior(
+        vocab_size=16, length=model.code_length, width=16, layers=1
+    ).eval()
+    try:
+        r = evaluate_model(model, x, None, EvalConfig())
+        rate = -model.prior.log_prob(model.encode(x).indices.flatten(1)).mean().item()
+    finally:
+        model.prior = None
+    assert r.kl == pytest.approx(rate, rel=1e-5)
+    assert r.nll == pytest.approx(r.recon + r.kl) and r.elbo == pytest.approx(-r.nll)
+    assert r.bits_per_dim == pytest.approx(r.nll / (64 * math.log(2)))
+    assert r.nll_samples == 1
