@@ -38,7 +38,7 @@ from vaekit.config import (
 from vaekit.data import DataError, DataSplits, load_data
 from vaekit.diagnose import Diagnosis, write_diagnosis
 from vaekit.engine import Trainer, resolve_device, seed_everything
-from vaekit.engine import files as F
+from vaekit import files as F
 from vaekit.evaluation import named_metrics  # noqa: F401  (registers the --metrics names)
 from vaekit.evaluation.codebook import code_counts
 from vaekit.evaluation.registry import EVAL_METRICS

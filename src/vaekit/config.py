@@ -46,7 +46,7 @@ class DataConfig:
 class TrainConfig:
     """The training engine's settings (one engine for every model)."""
 
-    epochs: int = 20
+    epochs: int = 60
     batch_size: int = 128
     optimizer: str = "adam"
     lr: float = 1e-3

@@ -8,7 +8,7 @@ from safetensors.torch import load_file
 
 from vaekit import api
 from vaekit.engine import TrainingDiverged
-from vaekit.engine.files import atomic_write
+from vaekit.files import atomic_write
 
 SETTINGS = [
     "data.subset=200",

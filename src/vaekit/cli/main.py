@@ -127,7 +127,7 @@ def _open_for_images(run_dir: Path, n: int, out: Path, overwrite: bool, device: 
 
 
 def _write_images(images: torch.Tensor, out: Path, ncol: int | None = None) -> None:
-    from vaekit.engine.files import atomic_write
+    from vaekit.files import atomic_write
     from vaekit.viz import save_grid
 
     if out.suffix == ".npy":

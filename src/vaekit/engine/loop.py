@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from vaekit.config import TrainConfig
-from vaekit.engine import files
+from vaekit import files
 from vaekit.engine.optim import SCHEDULES, lr_at, make_optimizer
 from vaekit.engine.progress import EpochProgress
 from vaekit.registry import VaekitError

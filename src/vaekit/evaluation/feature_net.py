@@ -41,7 +41,7 @@ from safetensors.torch import save as st_save
 from torch import Tensor, nn
 
 from vaekit.data.base import DataSplits
-from vaekit.engine.files import atomic_write
+from vaekit.files import atomic_write
 from vaekit.registry import VaekitError
 
 FEATURES = 128

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 from torch import Tensor
 
-from vaekit.engine.files import atomic_write
+from vaekit.files import atomic_write
 
 
 def image_grid(images: Tensor | np.ndarray, ncol: int | None = None, pad: int = 2) -> np.ndarray:

@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from vaekit.engine.files import atomic_write
+from vaekit.files import atomic_write
 
 
 def _save(fig: Figure, path: Path) -> Path:

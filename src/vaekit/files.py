@@ -1,4 +1,4 @@
-"""Atomic file writes and the run-directory layout.
+"""Atomic file writes and the run-directory layout (a base module: any layer may use it).
 
 Every write goes to a temporary file in the same folder and is moved into place
 with ``os.replace``, so a reader (or a resumed run) never sees half a file.
