@@ -6,6 +6,7 @@ early-stopping state and the metric history.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import time
@@ -88,7 +89,7 @@ class Trainer:
         on_step: Callable[[int], None] | None = None,
     ) -> None:
         self.model, self.cfg, self.run_dir, self.device = model, cfg, run_dir, device
-        self.train_set = data.train.to(device)
+        self.train_set = _as_float(data.train.to(device))
         self.val_set = data.val.to(device)
         self.dynamic = data.binarize == "dynamic"
         self.opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.weight_decay)
@@ -237,6 +238,16 @@ class Trainer:
 
 def _copy(state: dict[str, Tensor]) -> dict[str, Tensor]:
     return {k: v.detach().clone() for k, v in state.items()}
+
+
+_FLOAT_LIMIT = 2**30  # bytes: smaller training sets are converted to float32 once
+
+
+def _as_float(ds: Any) -> Any:
+    """The training set with x as float32 (no per-batch conversion) when that fits 1 GiB."""
+    if ds.x.dtype == torch.float32 or ds.x.numel() * 4 > _FLOAT_LIMIT:
+        return ds
+    return dataclasses.replace(ds, x=ds.float_x(), scale=1.0)
 
 
 def _accumulate(sums: dict[str, Tensor], out: Any, batch: int) -> None:
