@@ -13,8 +13,16 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("Run", "TrainResult", "default_config", "evaluate", "load", "make_config", "resume",
-        "train")
+_API = (
+    "Run",
+    "TrainResult",
+    "default_config",
+    "evaluate",
+    "load",
+    "make_config",
+    "resume",
+    "train",
+)
 __all__ = ["__version__", *_API]
 
 

@@ -23,6 +23,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from vaekit import __version__
+from vaekit import files as F
 from vaekit.api_prior import attach_prior
 from vaekit.config import (
     DataConfig,
@@ -38,7 +39,6 @@ from vaekit.config import (
 from vaekit.data import DataError, DataSplits, load_data
 from vaekit.diagnose import Diagnosis, write_diagnosis
 from vaekit.engine import Trainer, resolve_device, seed_everything
-from vaekit import files as F
 from vaekit.evaluation import named_metrics  # noqa: F401  (registers the --metrics names)
 from vaekit.evaluation.codebook import code_counts
 from vaekit.evaluation.registry import EVAL_METRICS
@@ -67,8 +67,9 @@ def config_from_dict(data: dict[str, Any]) -> RunConfig:
     name = model_section.get("name", "vae")
     model_cfg = from_dict(MODELS.get(name), model_section, "model")
     base = from_dict(_RunSections, data)
-    return RunConfig(model=model_cfg, data=base.data, train=base.train, eval=base.eval,
-                     seed=base.seed)
+    return RunConfig(
+        model=model_cfg, data=base.data, train=base.train, eval=base.eval, seed=base.seed
+    )
 
 
 @dataclass
@@ -169,8 +170,9 @@ def load(run_dir: str | Path, device: str = "auto", weights: str = F.WEIGHTS) ->
         state = load_file(str(_read(run_dir, weights)))
         model.load_state_dict(state)
     except (SafetensorError, RuntimeError) as e:
-        raise RunDirError(f"{run_dir}/{weights} is corrupt or does not fit the config: "
-                          f"{str(e).splitlines()[0]}") from None
+        raise RunDirError(
+            f"{run_dir}/{weights} is corrupt or does not fit the config: {str(e).splitlines()[0]}"
+        ) from None
     attach_prior(run_dir, model)  # a quantized run's prior over codes, once trained
     return Run(run_dir, cfg, model.to(resolve_device(device)).eval(), meta)
 
@@ -178,8 +180,10 @@ def load(run_dir: str | Path, device: str = "auto", weights: str = F.WEIGHTS) ->
 def _prepare_dir(out: Path, overwrite: bool) -> None:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         if not overwrite:
-            raise RunDirError(f"{out} already exists; pass --overwrite to replace it, or "
-                              f"--resume {out} to continue it")
+            raise RunDirError(
+                f"{out} already exists; pass --overwrite to replace it, or "
+                f"--resume {out} to continue it"
+            )
         if not (out / F.CONFIG).is_file():
             raise RunDirError(f"{out} is not a vaekit run directory; refusing to overwrite it")
         shutil.rmtree(out)
@@ -209,10 +213,16 @@ def train(
     _prepare_dir(run_dir, overwrite)
     F.write_text(run_dir / F.CONFIG, cfg.to_yaml())
     device = resolve_device(cfg.train.device)
-    F.write_json(run_dir / F.META, {
-        "input_shape": list(data.shape), "num_classes": data.num_classes,
-        "data": data.name, "vaekit": __version__, "torch": torch.__version__,
-    })
+    F.write_json(
+        run_dir / F.META,
+        {
+            "input_shape": list(data.shape),
+            "num_classes": data.num_classes,
+            "data": data.name,
+            "vaekit": __version__,
+            "torch": torch.__version__,
+        },
+    )
     return _fit(cfg, run_dir, data, device, resume=False, progress=progress, on_step=on_step)
 
 
@@ -235,16 +245,24 @@ def resume(
     return _fit(cfg, run_dir, data, device, resume=True, progress=progress, on_step=on_step)
 
 
-def _fit(cfg: RunConfig, run_dir: Path, data: DataSplits, device: torch.device, resume: bool,
-         progress: bool, on_step: Callable[[int], None] | None) -> TrainResult:
+def _fit(
+    cfg: RunConfig,
+    run_dir: Path,
+    data: DataSplits,
+    device: torch.device,
+    resume: bool,
+    progress: bool,
+    on_step: Callable[[int], None] | None,
+) -> TrainResult:
     start = time.perf_counter()
     seed_everything(cfg.seed)
     model = cfg.model.build(data.shape, data.num_classes).to(device)
     trainer = Trainer(model, data, cfg.train, run_dir, cfg.seed, device, progress, on_step)
     if resume:
         try:
-            trainer_state = torch.load(run_dir / F.CHECKPOINT, map_location="cpu",
-                                       weights_only=False)["state"]
+            trainer_state = torch.load(
+                run_dir / F.CHECKPOINT, map_location="cpu", weights_only=False
+            )["state"]
         except Exception as e:
             raise RunDirError(f"{run_dir}/{F.CHECKPOINT} is corrupt: {e}") from None
         if trainer_state["epoch"] >= cfg.train.epochs:
@@ -263,13 +281,18 @@ def _fit(cfg: RunConfig, run_dir: Path, data: DataSplits, device: torch.device, 
 # -- evaluation ----------------------------------------------------------------------------
 def load_eval_data(run: Run, data: str | None = None) -> DataSplits:
     """The run's own data, or another dataset/path checked against the model's input shape."""
-    cfg = run.config.data if data is None else dataclasses.replace(run.config.data, name=data,
-                                                                  subset=None, options={})
+    cfg = (
+        run.config.data
+        if data is None
+        else dataclasses.replace(run.config.data, name=data, subset=None, options={})
+    )
     splits = load_data(cfg)
     expected = tuple(run.meta["input_shape"])
     if tuple(splits.shape) != expected:
-        raise DataError(f"data {cfg.name!r} has examples of shape {tuple(splits.shape)}; the "
-                        f"model expects {expected}")
+        raise DataError(
+            f"data {cfg.name!r} has examples of shape {tuple(splits.shape)}; the "
+            f"model expects {expected}"
+        )
     return splits
 
 
@@ -303,8 +326,9 @@ def evaluate(
     ds = split_of(splits, split)
     device = next(run.model.parameters()).device
     x, y = ds.batch(torch.arange(len(ds)))
-    result = evaluate_model(run.model, x.to(device), None if y is None else y.to(device), ecfg,
-                            split)
+    result = evaluate_model(
+        run.model, x.to(device), None if y is None else y.to(device), ecfg, split
+    )
     for factory in factories:
         result.extras.update(factory(run, splits, split))
     return result
@@ -324,13 +348,19 @@ def diagnose(
     """
     splits = data if data is not None else load_eval_data(run)
     active = run.config.eval.active_threshold if active_threshold is None else active_threshold
-    return write_diagnosis(run.model, run.run_dir, split_of(splits, split),
-                           splits.factor_names, split=split,
-                           thresholds=CollapseThresholds(active=active, kl=kl_threshold))
+    return write_diagnosis(
+        run.model,
+        run.run_dir,
+        split_of(splits, split),
+        splits.factor_names,
+        split=split,
+        thresholds=CollapseThresholds(active=active, kl=kl_threshold),
+    )
 
 
-def draw_pictures(run: Run, data: DataSplits, results: EvalResult,
-                  history: Sequence[dict[str, float]]) -> dict[str, Path]:
+def draw_pictures(
+    run: Run, data: DataSplits, results: EvalResult, history: Sequence[dict[str, float]]
+) -> dict[str, Path]:
     """Reconstructions, prior samples, KL bars and training curves as PNGs in the run dir."""
     model, n = run.model, run.config.eval.num_pictures
     device = next(model.parameters()).device
@@ -340,14 +370,14 @@ def draw_pictures(run: Run, data: DataSplits, results: EvalResult,
     if len(x.shape) == 4 or _is_square(x.shape[-1]):
         recon = model.reconstruct(x, y)
         pairs = torch.stack([x, recon], 1).flatten(0, 1)
-        pics["reconstructions"] = save_grid(pairs, run.run_dir / "reconstructions.png",
-                                            ncol=16)
+        pics["reconstructions"] = save_grid(pairs, run.run_dir / "reconstructions.png", ncol=16)
         if model.prior is not None:
             pics["samples"] = save_grid(model.sample(n), run.run_dir / "samples.png")
     if results.kl_per_dim is not None:
         active = [d in results.active_dims for d in range(len(results.kl_per_dim))]
-        pics["kl_per_dim"] = save_kl_bars(results.kl_per_dim, run.run_dir / "kl_per_dim.png",
-                                          results.active_threshold, active)
+        pics["kl_per_dim"] = save_kl_bars(
+            results.kl_per_dim, run.run_dir / "kl_per_dim.png", results.active_threshold, active
+        )
     if history:
         pics["curves"] = save_curves(history, run.run_dir / "curves.png")
     if (codebook := draw_codebook_usage(run, data)) is not None:
@@ -364,8 +394,9 @@ def draw_codebook_usage(run: Run, data: DataSplits, split: str = "test") -> Path
         return None
     x = split_of(data, split).float_x().to(next(run.model.parameters()).device)
     counts = code_counts(run.model, x)
-    return save_codebook_usage(counts, run.run_dir / f"codebook_usage_{split}.png",
-                               title=f"{split}: ")
+    return save_codebook_usage(
+        counts, run.run_dir / f"codebook_usage_{split}.png", title=f"{split}: "
+    )
 
 
 def _is_square(d: int) -> bool:

@@ -27,10 +27,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import Tensor, nn
 
+from vaekit import files as F
 from vaekit.config import TrainConfig, apply_overrides, from_dict, yaml_problem
 from vaekit.data import ArrayDataset, DataSplits, load_data, static_binarize
 from vaekit.engine import Trainer, resolve_device, seed_everything
-from vaekit import files as F
 from vaekit.priors import CODE_PRIORS
 from vaekit.registry import ConfigError, VaekitError
 from vaekit.types import StepContext, StepOut

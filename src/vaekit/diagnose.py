@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from vaekit.data.base import ArrayDataset
 from vaekit import files as F
+from vaekit.data.base import ArrayDataset
 from vaekit.evaluation.diagnostics import Diagnostics, diagnose_stats, model_log_prior
 from vaekit.evaluation.encodings import PosteriorStats, encode_posterior
 from vaekit.evaluation.named_metrics import checked_metric

@@ -95,8 +95,9 @@ def test_early_stopping_stops_and_keeps_best(tmp_path):
 def test_tensorboard_logging_or_a_clear_install_hint(tmp_path):
     import importlib.util
 
-    cfg = api.make_config(model="vae", data="digits", epochs=1,
-                          overrides=[*TINY, "train.tensorboard=true"])
+    cfg = api.make_config(
+        model="vae", data="digits", epochs=1, overrides=[*TINY, "train.tensorboard=true"]
+    )
     if importlib.util.find_spec("tensorboard") is None:
         with pytest.raises(Exception, match=r"pip install 'vaekit\[tensorboard\]'"):
             api.train(cfg, out=tmp_path / "run", progress=False)

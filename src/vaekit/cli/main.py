@@ -58,8 +58,11 @@ def train(
 
 def _print_report(result: api.TrainResult) -> None:
     r = result.results
-    table = Table(title=f"{result.run.config.model.name} on {result.run.meta['data']} — "
-                        f"{r.split} set ({r.num_examples} examples)", show_header=False)
+    table = Table(
+        title=f"{result.run.config.model.name} on {result.run.meta['data']} — "
+        f"{r.split} set ({r.num_examples} examples)",
+        show_header=False,
+    )
     if r.elbo is not None:
         table.add_row("test ELBO (nats)", f"{r.elbo:.2f}")
     if r.nll is not None:
@@ -69,11 +72,11 @@ def _print_report(result: api.TrainResult) -> None:
     if r.kl is not None:
         table.add_row("KL (nats)", f"{r.kl:.2f}")
     if not hasattr(result.run.model, "quantizer"):
-        table.add_row("active units",
-                      f"{r.active_units} / {result.run.config.model.latent_dim}")
+        table.add_row("active units", f"{r.active_units} / {result.run.config.model.latent_dim}")
     for key, value in r.extras.items():  # e.g. a quantized model's codebook stats
-        table.add_row(key.replace("_", " "), f"{value:.4g}" if isinstance(value, float)
-                      else str(value))
+        table.add_row(
+            key.replace("_", " "), f"{value:.4g}" if isinstance(value, float) else str(value)
+        )
     table.add_row("epochs, wall time", f"{result.epochs}, {result.seconds:.1f} s")
     table.add_row("run directory", str(result.run.run_dir))
     for name, path in result.pictures.items():
@@ -106,13 +109,20 @@ def evaluate(
         print(json.dumps(result.to_dict()))
         return
     for key, value in result.to_dict().items():
-        if isinstance(value, float):
-            value = f"{value:.4f}"
-        elif isinstance(value, list) and value and isinstance(value[0], float):
-            value = " ".join(f"{v:.2f}" for v in value)
-        out_console.print(f"{key:>16}  {value}")
+        out_console.print(f"{key:>16}  {_readable(value)}", highlight=False)
     if picture is not None:
         out_console.print(f"{'codebook picture':>16}  {picture}")
+
+
+def _readable(value: object) -> str:
+    """A result value on one line: floats to 4 decimals, lists and nested metrics spelled out."""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, list):
+        return " ".join(_readable(v) if not isinstance(v, float) else f"{v:.2f}" for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_readable(v)}" for k, v in value.items())
+    return str(value)
 
 
 def _open_for_images(run_dir: Path, n: int, out: Path, overwrite: bool, device: str) -> api.Run:

@@ -19,8 +19,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from vaekit.config import TrainConfig
 from vaekit import files
+from vaekit.config import TrainConfig
 from vaekit.engine.optim import SCHEDULES, lr_at, make_optimizer
 from vaekit.engine.progress import EpochProgress
 from vaekit.registry import VaekitError

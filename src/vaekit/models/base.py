@@ -59,19 +59,35 @@ class LatentConfig:
         likelihood.event_ndim = len(input_shape)
         encoder = _build(ENCODERS, self.encoder, "encoder", in_shape=tuple(input_shape))
         posterior = _build(
-            POSTERIORS, self.posterior, "posterior",
-            features=encoder.out_features + n_cls, latent_dim=self.latent_dim,
+            POSTERIORS,
+            self.posterior,
+            "posterior",
+            features=encoder.out_features + n_cls,
+            latent_dim=self.latent_dim,
         )
-        prior = None if self.prior is None else _build(
-            PRIORS, self.prior, "prior", latent_dim=self.latent_dim
+        prior = (
+            None
+            if self.prior is None
+            else _build(PRIORS, self.prior, "prior", latent_dim=self.latent_dim)
         )
         decoder = _build(
-            DECODERS, self.decoder, "decoder", latent_dim=self.latent_dim + n_cls,
-            out_shape=tuple(input_shape), num_params=likelihood.num_params,
+            DECODERS,
+            self.decoder,
+            "decoder",
+            latent_dim=self.latent_dim + n_cls,
+            out_shape=tuple(input_shape),
+            num_params=likelihood.num_params,
         )
         return LatentModel(
-            encoder, posterior, prior, decoder, likelihood, self.objective(),
-            input_shape=input_shape, latent_dim=self.latent_dim, num_classes=n_cls,
+            encoder,
+            posterior,
+            prior,
+            decoder,
+            likelihood,
+            self.objective(),
+            input_shape=input_shape,
+            latent_dim=self.latent_dim,
+            num_classes=n_cls,
         )
 
 

@@ -8,5 +8,11 @@ from vaekit.objectives.elbo import ELBO, CapacityELBO, Reconstruction, elbo_term
 from vaekit.objectives.iwae import IWAEBound
 from vaekit.objectives.vq import QuantizedReconstruction
 
-__all__ = ["ELBO", "CapacityELBO", "IWAEBound", "QuantizedReconstruction", "Reconstruction",
-           "elbo_terms"]
+__all__ = [
+    "ELBO",
+    "CapacityELBO",
+    "IWAEBound",
+    "QuantizedReconstruction",
+    "Reconstruction",
+    "elbo_terms",
+]

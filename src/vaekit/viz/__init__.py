@@ -7,5 +7,13 @@ from vaekit.viz.latent_map import save_latent_map
 from vaekit.viz.plots import save_curves, save_kl_bars
 from vaekit.viz.traversals import save_traversals
 
-__all__ = ["image_grid", "save_codebook_usage", "save_curves", "save_grid", "save_heatmap",
-           "save_kl_bars", "save_latent_map", "save_traversals"]
+__all__ = [
+    "image_grid",
+    "save_codebook_usage",
+    "save_curves",
+    "save_grid",
+    "save_heatmap",
+    "save_kl_bars",
+    "save_latent_map",
+    "save_traversals",
+]
