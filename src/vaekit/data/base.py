@@ -123,9 +123,10 @@ class DataSplits:
 
     ``shape`` is the per-example shape (``(1, 28, 28)`` or ``(D,)``).
     ``binarize`` is the binarisation in effect: ``dynamic`` means the training
-    set is grey and the engine resamples it each epoch with
-    :func:`~vaekit.data.dynamic_binarize`; data that is already binary reports
-    ``none``.
+    set is grey and the engine draws a fresh Bernoulli sample of every batch (its
+    range was checked at load time, so the hot loop does no check;
+    :func:`~vaekit.data.dynamic_binarize` is the checked version for users); data
+    that is already binary reports ``none``.
     """
 
     name: str

@@ -118,10 +118,12 @@ class Trainer:
         )
 
     def load_checkpoint(self) -> dict[str, Tensor] | None:
-        """Restore from the run directory's checkpoint; returns the best weights so far."""
-        ckpt = torch.load(
-            self.run_dir / files.CHECKPOINT, map_location=self.device, weights_only=False
-        )
+        """Restore from the run directory's checkpoint; returns the best weights so far.
+
+        Loaded on the CPU: RNG states must stay CPU tensors, and ``load_state_dict``
+        moves weights and optimizer state to the model's device.
+        """
+        ckpt = torch.load(self.run_dir / files.CHECKPOINT, map_location="cpu", weights_only=False)
         self.model.load_state_dict(ckpt["model"])
         self.opt.load_state_dict(ckpt["optimizer"])
         self.order.set_state(ckpt["data_order"])
