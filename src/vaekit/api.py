@@ -258,18 +258,6 @@ def _fit(
     seed_everything(cfg.seed)
     model = cfg.model.build(data.shape, data.num_classes).to(device)
     trainer = Trainer(model, data, cfg.train, run_dir, cfg.seed, device, progress, on_step)
-    if resume:
-        try:
-            trainer_state = torch.load(
-                run_dir / F.CHECKPOINT, map_location="cpu", weights_only=False
-            )["state"]
-        except Exception as e:
-            raise RunDirError(f"{run_dir}/{F.CHECKPOINT} is corrupt: {e}") from None
-        if trainer_state["epoch"] >= cfg.train.epochs:
-            raise RunDirError(
-                f"{run_dir} already has {trainer_state['epoch']} epochs; pass --epochs N with N "
-                f"> {trainer_state['epoch']} to extend it"
-            )
     state = trainer.fit(resume=resume)
     run = Run(run_dir, cfg, model.eval(), load_meta(run_dir))
     results = evaluate(run, data=data)

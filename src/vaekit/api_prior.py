@@ -191,14 +191,8 @@ def _prepare(
                 "--resume takes only --epochs (the rest comes from the prior's config.yaml)"
             )
         cfg = load_prior_config(prior_dir)
-        done = _epochs_done(prior_dir)
         if epochs is not None:
             cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
-        if done >= cfg.train.epochs:
-            raise VaekitError(
-                f"{prior_dir} already has {done} epochs; pass --epochs N with N "
-                f"> {done} to extend it"
-            )
     else:
         cfg = make_prior_config(overrides, epochs)
         if prior_dir.exists() and any(prior_dir.iterdir()):
@@ -211,16 +205,6 @@ def _prepare(
         prior_dir.mkdir(parents=True, exist_ok=True)
     F.write_text(prior_dir / F.CONFIG, yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
     return cfg
-
-
-def _epochs_done(prior_dir: Path) -> int:
-    path = prior_dir / F.CHECKPOINT
-    if not path.is_file():
-        raise VaekitError(f"{prior_dir} is missing {F.CHECKPOINT}: nothing to resume")
-    try:
-        return int(torch.load(path, map_location="cpu", weights_only=False)["state"]["epoch"])
-    except Exception as e:
-        raise VaekitError(f"{path} is corrupt: {e}") from None
 
 
 def attach_prior(run_dir: Path, model: nn.Module) -> None:

@@ -9,6 +9,7 @@ from safetensors.torch import load_file
 from vaekit import api
 from vaekit.engine import TrainingDiverged
 from vaekit.files import atomic_write
+from vaekit.registry import VaekitError
 
 SETTINGS = [
     "data.subset=200",
@@ -76,7 +77,7 @@ def test_extending_a_finished_run_equals_training_longer(reference, tmp_path):
 
 
 def test_resume_of_a_finished_run_without_more_epochs_is_refused(reference):
-    with pytest.raises(api.RunDirError, match="already has 3 epochs"):
+    with pytest.raises(VaekitError, match="already has 3 epochs"):
         api.resume(reference, progress=False)
 
 
@@ -139,3 +140,13 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path):
         atomic_write(path, broken)
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["file.bin"]
+
+
+def test_corrupt_checkpoint_is_a_clear_error(reference, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(reference, copy)
+    (copy / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(VaekitError, match="checkpoint.pt is corrupt"):
+        api.resume(copy, epochs=4, progress=False)

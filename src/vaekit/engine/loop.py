@@ -123,7 +123,13 @@ class Trainer:
         Loaded on the CPU: RNG states must stay CPU tensors, and ``load_state_dict``
         moves weights and optimizer state to the model's device.
         """
-        ckpt = torch.load(self.run_dir / files.CHECKPOINT, map_location="cpu", weights_only=False)
+        path = self.run_dir / files.CHECKPOINT
+        if not path.is_file():
+            raise VaekitError(f"{self.run_dir} is missing {files.CHECKPOINT}: nothing to resume")
+        try:
+            ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        except Exception as e:
+            raise VaekitError(f"{path} is corrupt: {e}") from None
         self.model.load_state_dict(ckpt["model"])
         self.opt.load_state_dict(ckpt["optimizer"])
         self.order.set_state(ckpt["data_order"])
@@ -141,6 +147,12 @@ class Trainer:
     def fit(self, resume: bool = False) -> TrainState:
         """Train to ``cfg.epochs`` (continuing from the checkpoint when ``resume``)."""
         best = self.load_checkpoint() if resume else None
+        if resume and self.state.epoch >= self.cfg.epochs:
+            done = self.state.epoch
+            raise VaekitError(
+                f"{self.run_dir} already has {done} epochs; pass --epochs N with N > {done} "
+                "to extend it"
+            )
         total = self.cfg.epochs * self.steps_per_epoch
         with EpochProgress(total, self.state.step, self.progress) as bar:
             while self.state.epoch < self.cfg.epochs and not self.state.stopped_early:
