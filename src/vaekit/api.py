@@ -207,12 +207,17 @@ def train(
     progress: bool = True,
     on_step: Callable[[int], None] | None = None,
 ) -> TrainResult:
-    """Train a new run into ``out`` (exactly that folder), evaluate it and draw its pictures."""
+    """Train a new run into ``out`` (exactly that folder), evaluate it and draw its pictures.
+
+    Everything that can be checked (data, model, optimizer, device) is checked before
+    the folder is made, so a bad config leaves nothing behind.
+    """
+    start = time.perf_counter()
     run_dir = Path(out) if out is not None else _default_out(cfg)
     data = load_splits(cfg)
+    model, trainer = _trainer(cfg, data, run_dir, progress, on_step)
     _prepare_dir(run_dir, overwrite)
     F.write_text(run_dir / F.CONFIG, cfg.to_yaml())
-    device = resolve_device(cfg.train.device)
     F.write_json(
         run_dir / F.META,
         {
@@ -223,7 +228,7 @@ def train(
             "torch": torch.__version__,
         },
     )
-    return _fit(cfg, run_dir, data, device, resume=False, progress=progress, on_step=on_step)
+    return _finish(cfg, run_dir, data, model, trainer, start)
 
 
 def resume(
@@ -233,32 +238,45 @@ def resume(
     on_step: Callable[[int], None] | None = None,
 ) -> TrainResult:
     """Continue a run from its checkpoint; ``epochs`` extends a finished run."""
+    start = time.perf_counter()
     run_dir = Path(run_dir)
     cfg = load_run_config(run_dir)
     _read(run_dir, F.CHECKPOINT)
     load_meta(run_dir)
     if epochs is not None:
         cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
-        F.write_text(run_dir / F.CONFIG, cfg.to_yaml())
     data = load_splits(cfg)
+    model, trainer = _trainer(cfg, data, run_dir, progress, on_step)
+    trainer.restore()
+    if epochs is not None:
+        F.write_text(run_dir / F.CONFIG, cfg.to_yaml())
+    return _finish(cfg, run_dir, data, model, trainer, start)
+
+
+def _trainer(
+    cfg: RunConfig,
+    data: DataSplits,
+    run_dir: Path,
+    progress: bool,
+    on_step: Callable[[int], None] | None,
+) -> tuple[LatentModel, Trainer]:
+    """Seed, build the model on its device and the engine around it (nothing written yet)."""
     device = resolve_device(cfg.train.device)
-    return _fit(cfg, run_dir, data, device, resume=True, progress=progress, on_step=on_step)
+    seed_everything(cfg.seed)
+    model = cfg.model.build(data.shape, data.num_classes).to(device)
+    return model, Trainer(model, data, cfg.train, run_dir, cfg.seed, device, progress, on_step)
 
 
-def _fit(
+def _finish(
     cfg: RunConfig,
     run_dir: Path,
     data: DataSplits,
-    device: torch.device,
-    resume: bool,
-    progress: bool,
-    on_step: Callable[[int], None] | None,
+    model: LatentModel,
+    trainer: Trainer,
+    start: float,
 ) -> TrainResult:
-    start = time.perf_counter()
-    seed_everything(cfg.seed)
-    model = cfg.model.build(data.shape, data.num_classes).to(device)
-    trainer = Trainer(model, data, cfg.train, run_dir, cfg.seed, device, progress, on_step)
-    state = trainer.fit(resume=resume)
+    """Train, then evaluate and draw the pictures."""
+    state = trainer.fit()
     run = Run(run_dir, cfg, model.eval(), load_meta(run_dir))
     results = evaluate(run, data=data)
     F.write_json(run_dir / F.RESULTS, results.to_dict())

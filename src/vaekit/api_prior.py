@@ -164,7 +164,10 @@ def train_prior(
     codes = code_splits(model, load_data(run.config.data), cfg.seed)
     seed_everything(cfg.seed)
     step = CodePriorStep(build_prior(cfg, model)).to(device)
-    state = Trainer(step, codes, cfg.train, prior_dir, cfg.seed, device, progress).fit(resume)
+    trainer = Trainer(step, codes, cfg.train, prior_dir, cfg.seed, device, progress)
+    if resume:
+        trainer.restore()
+    state = trainer.fit()
     test_nll = mean_nll(step, codes.test)
     model.prior = step.prior
     samples = None

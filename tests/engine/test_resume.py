@@ -148,5 +148,12 @@ def test_corrupt_checkpoint_is_a_clear_error(reference, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(reference, copy)
     (copy / "checkpoint.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(VaekitError, match="checkpoint.pt is corrupt"):
+    with pytest.raises(VaekitError, match=r"checkpoint\.pt is corrupt"):
         api.resume(copy, epochs=4, progress=False)
+
+
+def test_a_config_that_cannot_train_leaves_no_run_dir(tmp_path):
+    for extra in (["model.encoder.depth=3"], ["train.optimizer=sgd9"], ["train.device=toaster"]):
+        with pytest.raises(VaekitError):
+            api.train(_cfg(extra=extra), out=tmp_path / "run", progress=False)
+        assert not (tmp_path / "run").exists(), extra

@@ -98,7 +98,10 @@ class Trainer:
         self.order = torch.Generator().manual_seed(seed)
         self.steps_per_epoch = math.ceil(len(self.train_set) / cfg.batch_size)
         self.progress, self.on_step = progress, on_step
-        self.writer = _tensorboard(run_dir) if cfg.tensorboard else None
+        self.writer: Any = None
+        self._best: dict[str, Tensor] | None = None
+        if cfg.tensorboard:
+            _require_tensorboard()
 
     # -- checkpoint ------------------------------------------------------------------------
     def save_checkpoint(self, best: dict[str, Tensor] | None) -> None:
@@ -144,15 +147,21 @@ class Trainer:
         warm = self.cfg.kl_warmup_epochs * self.steps_per_epoch
         return 1.0 if warm <= 0 else min(1.0, step / warm)
 
-    def fit(self, resume: bool = False) -> TrainState:
-        """Train to ``cfg.epochs`` (continuing from the checkpoint when ``resume``)."""
-        best = self.load_checkpoint() if resume else None
-        if resume and self.state.epoch >= self.cfg.epochs:
+    def restore(self) -> None:
+        """Load the run directory's checkpoint to continue; an error when nothing is left to do."""
+        self._best = self.load_checkpoint()
+        if self.state.epoch >= self.cfg.epochs:
             done = self.state.epoch
             raise VaekitError(
                 f"{self.run_dir} already has {done} epochs; pass --epochs N with N > {done} "
                 "to extend it"
             )
+
+    def fit(self) -> TrainState:
+        """Train to ``cfg.epochs`` (from the restored checkpoint after :meth:`restore`)."""
+        best = self._best
+        if self.cfg.tensorboard:
+            self.writer = _require_tensorboard()(str(self.run_dir / "tensorboard"))
         total = self.cfg.epochs * self.steps_per_epoch
         with EpochProgress(total, self.state.step, self.progress) as bar:
             while self.state.epoch < self.cfg.epochs and not self.state.stopped_early:
@@ -284,11 +293,12 @@ def _summary(row: dict[str, float]) -> str:
     )
 
 
-def _tensorboard(run_dir: Path) -> Any:
+def _require_tensorboard() -> Any:
+    """TensorBoard's SummaryWriter class, or a clear error naming the extra to install."""
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
         raise VaekitError(
             "train.tensorboard needs the tensorboard package: pip install 'vaekit[tensorboard]'"
         ) from None
-    return SummaryWriter(str(run_dir / "tensorboard"))
+    return SummaryWriter

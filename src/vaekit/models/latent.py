@@ -4,6 +4,7 @@ they differ only in their parts (see ``models/*.py`` for the compositions)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -113,7 +114,7 @@ class LatentModel(nn.Module):
         for start in range(0, k, chunk):
             lse = torch.logsumexp(self.log_weights(x, min(chunk, k - start), y, q=q), dim=0)
             acc = lse if acc is None else torch.logaddexp(acc, lse)
-        return acc - torch.log(torch.tensor(float(k), device=x.device, dtype=acc.dtype))
+        return acc - math.log(k)
 
     @torch.no_grad()
     def sample(self, n: int, y: Tensor | None = None) -> Tensor:
