@@ -55,10 +55,9 @@ class LatentConfig:
             if not num_classes:
                 raise VaekitError(f"model {self.name!r} is conditional and needs labelled data")
             n_cls = num_classes
-        likelihood = _build(LIKELIHOODS, self.likelihood, "likelihood")
-        likelihood.event_ndim = len(input_shape)
-        encoder = _build(ENCODERS, self.encoder, "encoder", in_shape=tuple(input_shape))
-        posterior = _build(
+        likelihood = build_likelihood(self.likelihood, input_shape)
+        encoder = build_part(ENCODERS, self.encoder, "encoder", in_shape=tuple(input_shape))
+        posterior = build_part(
             POSTERIORS,
             self.posterior,
             "posterior",
@@ -68,9 +67,9 @@ class LatentConfig:
         prior = (
             None
             if self.prior is None
-            else _build(PRIORS, self.prior, "prior", latent_dim=self.latent_dim)
+            else build_part(PRIORS, self.prior, "prior", latent_dim=self.latent_dim)
         )
-        decoder = _build(
+        decoder = build_part(
             DECODERS,
             self.decoder,
             "decoder",
@@ -91,7 +90,14 @@ class LatentConfig:
         )
 
 
-def _build(registry: Registry[Any], spec: Spec, key: str, **fixed: Any) -> Any:
+def build_likelihood(spec: Spec, input_shape: Sequence[int]) -> Any:
+    """The likelihood for data of per-example ``input_shape`` (its event dimensions set)."""
+    likelihood = build_part(LIKELIHOODS, spec, "likelihood")
+    likelihood.event_ndim = len(input_shape)
+    return likelihood
+
+
+def build_part(registry: Registry[Any], spec: Spec, key: str, **fixed: Any) -> Any:
     """Build a part, turning a constructor's ValueError into a config error naming the key."""
     try:
         return registry.build(spec, **fixed)

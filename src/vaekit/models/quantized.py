@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from vaekit.likelihoods import LIKELIHOODS
-from vaekit.models.base import Spec, _build
+from vaekit.models.base import Spec, build_likelihood, build_part
 from vaekit.nn import DECODERS, ENCODERS
 from vaekit.objectives import QuantizedReconstruction
 from vaekit.quantizers import QUANTIZERS, CodeUsage
@@ -126,9 +125,8 @@ class QuantizedConfig:
         decoder_name = split_spec(self.decoder, "decoder")[0]
         if "grid" not in inspect.signature(DECODERS.get(decoder_name)).parameters:
             raise _not_grid("decoder", decoder_name)
-        likelihood = _build(LIKELIHOODS, self.likelihood, "likelihood")
-        likelihood.event_ndim = len(input_shape)
-        encoder = _build(
+        likelihood = build_likelihood(self.likelihood, input_shape)
+        encoder = build_part(
             ENCODERS,
             self.encoder,
             "encoder",
@@ -137,8 +135,8 @@ class QuantizedConfig:
         )
         if not hasattr(encoder, "grid"):
             raise _not_grid("encoder", split_spec(self.encoder, "encoder")[0])
-        quantizer = _build(QUANTIZERS, self.quantizer, "quantizer", dim=self.latent_dim)
-        decoder = _build(
+        quantizer = build_part(QUANTIZERS, self.quantizer, "quantizer", dim=self.latent_dim)
+        decoder = build_part(
             DECODERS,
             self.decoder,
             "decoder",
