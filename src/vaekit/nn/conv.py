@@ -8,26 +8,12 @@ decoded with output padding/cropping back to 28).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from torch import Tensor, nn
 
 from vaekit.nn.registry import DECODERS, ENCODERS
-
-
-def _spatial_sizes(size: int) -> list[int]:
-    """Spatial sizes from ``size`` down to ≤ 4 by ceil-halving, e.g. 28 → [28, 14, 7, 4]."""
-    sizes = [size]
-    while sizes[-1] > 4:
-        sizes.append(math.ceil(sizes[-1] / 2))
-    return sizes
-
-
-def _check_image(shape: Sequence[int]) -> tuple[int, int]:
-    if len(shape) != 3 or shape[1] != shape[2]:
-        raise ValueError(f"conv networks need square (C, H, W) inputs, got shape {tuple(shape)}")
-    return shape[0], shape[1]
+from vaekit.nn.spatial import halvings, square_image, up_conv
 
 
 def _widths(stages: int, channels: int) -> list[int]:
@@ -40,8 +26,8 @@ class ConvEncoder(nn.Module):
 
     def __init__(self, in_shape: Sequence[int], channels: int = 32, features: int = 256) -> None:
         super().__init__()
-        c, size = _check_image(in_shape)
-        sizes = _spatial_sizes(size)
+        c, size = square_image(in_shape, "conv")
+        sizes = halvings(size)
         widths = _widths(len(sizes) - 1, channels)
         layers: list[nn.Module] = []
         for w_in, w_out in zip([c, *widths[:-1]], widths, strict=True):
@@ -68,8 +54,8 @@ class ConvDecoder(nn.Module):
         features: int = 256,
     ) -> None:
         super().__init__()
-        c, size = _check_image(out_shape)
-        sizes = _spatial_sizes(size)[::-1]
+        c, size = square_image(out_shape, "conv")
+        sizes = halvings(size)[::-1]
         widths = _widths(len(sizes) - 1, channels)[::-1]
         self.shape = (num_params, c, size, size)
         first = widths[0] if widths else num_params * c
@@ -83,10 +69,7 @@ class ConvDecoder(nn.Module):
         layers: list[nn.Module] = []
         outs = [*widths[1:], num_params * c]
         for i, (w_in, w_out) in enumerate(zip(widths, outs, strict=True)):
-            pad = 2 * sizes[i] - sizes[i + 1]  # 1 when doubling overshoots (4 → 7)
-            layers.append(
-                nn.ConvTranspose2d(w_in, w_out, 3, stride=2, padding=1, output_padding=1 - pad)
-            )
+            layers.append(up_conv(w_in, w_out, sizes[i], sizes[i + 1]))
             if i < len(widths) - 1:
                 layers.append(nn.SiLU())
         self.net = nn.Sequential(*layers)

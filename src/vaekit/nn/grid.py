@@ -17,23 +17,9 @@ from torch import Tensor, nn
 
 from vaekit.nn.mlp import mlp
 from vaekit.nn.registry import DECODERS, ENCODERS
+from vaekit.nn.spatial import halvings, square_image, up_conv
 
-
-def grid_sizes(size: int, stages: int) -> list[int]:
-    """Spatial sizes after each stride-2 stage (ceil-halving): ``(28, 2)`` → ``[28, 14, 7]``."""
-    sizes = [size]
-    for _ in range(stages):
-        sizes.append(math.ceil(sizes[-1] / 2))
-    return sizes
-
-
-def _square(shape: Sequence[int]) -> tuple[int, int]:
-    if len(shape) != 3 or shape[1] != shape[2]:
-        raise ValueError(
-            f"conv_grid needs square (C, H, W) inputs, got shape {tuple(shape)}; for flat "
-            "data use model.encoder=mlp_grid and model.decoder=mlp_grid"
-        )
-    return shape[0], shape[1]
+_FLAT_HINT = "; for flat data use model.encoder=mlp_grid and model.decoder=mlp_grid"
 
 
 class ResBlock(nn.Module):
@@ -65,7 +51,7 @@ class ConvGridEncoder(nn.Module):
         res_blocks: int = 1,
     ) -> None:
         super().__init__()
-        c, size = _square(in_shape)
+        c, size = square_image(in_shape, "conv_grid", _FLAT_HINT)
         if stages < 1:
             raise ValueError(f"conv_grid needs stages >= 1, got {stages}")
         layers: list[nn.Module] = []
@@ -74,7 +60,7 @@ class ConvGridEncoder(nn.Module):
         layers += [ResBlock(channels) for _ in range(res_blocks)]
         layers += [nn.SiLU(), nn.Conv2d(channels, latent_dim, 1)]
         self.net = nn.Sequential(*layers)
-        side = grid_sizes(size, stages)[-1]
+        side = halvings(size, stages)[-1]
         self.grid = (side, side)
         self.out_features = latent_dim
 
@@ -96,7 +82,7 @@ class ConvGridDecoder(nn.Module):
         res_blocks: int = 1,
     ) -> None:
         super().__init__()
-        c, size = _square(out_shape)
+        c, size = square_image(out_shape, "conv_grid", _FLAT_HINT)
         sizes = [size]
         while sizes[-1] > grid[0]:
             sizes.append(math.ceil(sizes[-1] / 2))
@@ -107,13 +93,8 @@ class ConvGridDecoder(nn.Module):
         layers += [ResBlock(channels) for _ in range(res_blocks)]
         for i in range(len(sizes) - 1):
             last = i == len(sizes) - 2
-            pad = 2 * sizes[i] - sizes[i + 1]  # 1 when doubling overshoots (4 → 7)
-            layers += [
-                nn.SiLU(),
-                nn.ConvTranspose2d(
-                    channels, num_params * c if last else channels, 3, 2, 1, output_padding=1 - pad
-                ),
-            ]
+            out = num_params * c if last else channels
+            layers += [nn.SiLU(), up_conv(channels, out, sizes[i], sizes[i + 1])]
         self.net = nn.Sequential(*layers)
         self.shape = (num_params, c, size, size)
 
