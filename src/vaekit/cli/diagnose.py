@@ -10,7 +10,7 @@ from rich.table import Table
 
 from vaekit import api
 from vaekit.cli.errors import reported
-from vaekit.cli.main import DataOpt, Device, RunDir, app, out_console
+from vaekit.cli.main import DataOpt, Device, RunDir, SplitOpt, app, out_console
 from vaekit.evaluation.verdict import COLLAPSED, HEALTHY, PARTIAL
 
 
@@ -19,7 +19,7 @@ from vaekit.evaluation.verdict import COLLAPSED, HEALTHY, PARTIAL
 def diagnose(
     run_dir: RunDir,
     data: DataOpt = None,
-    split: Annotated[str, typer.Option(help="train, val or test.")] = "test",
+    split: SplitOpt = "test",
     threshold: Annotated[
         float | None,
         typer.Option(help="Active-unit variance threshold (default: eval.active_threshold)."),

@@ -28,6 +28,7 @@ DataOpt = Annotated[
     str | None, typer.Option("--data", help="Dataset name or path (default: the run's data).")
 ]
 Device = Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")]
+SplitOpt = Annotated[str, typer.Option(help="train, val or test.")]
 
 
 @app.command()
@@ -89,7 +90,7 @@ def _print_report(result: api.TrainResult) -> None:
 def evaluate(
     run_dir: RunDir,
     data: DataOpt = None,
-    split: Annotated[str, typer.Option(help="train, val or test.")] = "test",
+    split: SplitOpt = "test",
     nll_samples: Annotated[
         int | None, typer.Option(help="Importance samples per input for the NLL.")
     ] = None,
@@ -171,7 +172,7 @@ def sample(
 def reconstruct(
     run_dir: RunDir,
     data: DataOpt = None,
-    split: Annotated[str, typer.Option(help="train, val or test.")] = "test",
+    split: SplitOpt = "test",
     n: Annotated[int, typer.Option("-n", help="Number of inputs.")] = 32,
     out: Annotated[Path, typer.Option(help="Output file: .png grid or .npy array.")] = Path(
         "reconstructions.png"
