@@ -35,9 +35,9 @@ import torch
 
 from vaekit import metrics
 from vaekit.data import DSprites
-from vaekit.evaluation.frechet import frechet_distance, precision_recall
-from vaekit.evaluation.information import marginal_kl, mutual_information
 from vaekit.evaluation.surgery import elbo_surgery
+from vaekit.metrics.frechet import frechet_distance, precision_recall
+from vaekit.metrics.information import marginal_kl, mutual_information
 
 
 def noisy_factor_codes(

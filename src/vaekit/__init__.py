@@ -11,17 +11,19 @@ The Python API mirrors the command line::
 
 from typing import Any
 
-__version__ = "0.1.0"
+from vaekit.version import __version__
 
 _API = (
     "Run",
     "TrainResult",
     "default_config",
+    "diagnose",
     "evaluate",
     "load",
     "make_config",
     "resume",
     "train",
+    "train_prior",
 )
 __all__ = ["__version__", *_API]
 

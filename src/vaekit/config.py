@@ -19,6 +19,7 @@ import yaml
 
 from vaekit.registry import ConfigError
 
+SPLITS = ("train", "val", "test")
 _EXP_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
@@ -31,6 +32,11 @@ class DataConfig:
     ``binarize`` is ``none``, ``static`` (once, fixed seed) or ``dynamic``
     (training batches resampled every epoch; val/test binarized once).
     Splits depend on ``split_seed`` only, so they do not move with the run seed.
+    ``storage`` says where examples live while training: ``memory`` (loaded whole; any
+    dataset or path), ``mmap`` (a ``.npy`` file memory-mapped, the rows of each batch
+    read from disk) or ``stream`` (a folder of images decoded per batch, for data larger
+    than memory). ``workers`` is the number of worker processes that decode a streamed
+    folder (0: in the main process).
     """
 
     name: str = "mnist5k"
@@ -40,17 +46,44 @@ class DataConfig:
     test_fraction: float = 0.1
     split_seed: int = 0
     options: dict[str, Any] = field(default_factory=dict)
+    storage: str = "memory"
+    workers: int = 2
+
+
+@dataclass
+class OptimizerConfig:
+    """Settings of one named optimizer (``train.optimizers.<name>``).
+
+    ``betas`` are Adam's (β1, β2) (``None``: the optimizer's default); ``schedule`` and
+    ``warmup_steps`` shape this optimizer's learning rate; ``grad_clip`` clips the norm of
+    its parameters' gradients.
+    """
+
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    betas: list[float] | None = None
+    schedule: str = "constant"
+    warmup_steps: int = 0
+    grad_clip: float | None = None
 
 
 @dataclass
 class TrainConfig:
-    """The training engine's settings (one engine for every model)."""
+    """The training engine's settings (one engine for every model).
+
+    The flat keys ``optimizer`` ... ``grad_clip`` set the ``main`` optimizer; a model that
+    declares more optimizers (a discriminator, an auxiliary entropy model) gets their
+    settings from ``optimizers.<name>``, and where the config is silent the model's
+    defaults are used and written into the saved config.
+    """
 
     epochs: int = 60
     batch_size: int = 128
     optimizer: str = "adam"
     lr: float = 1e-3
     weight_decay: float = 0.0
+    betas: list[float] | None = None
     schedule: str = "constant"
     warmup_steps: int = 0
     grad_clip: float | None = None
@@ -59,6 +92,25 @@ class TrainConfig:
     device: str = "auto"
     log_every: int = 10
     tensorboard: bool = False
+    optimizers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def optimizer_settings(self, name: str) -> OptimizerConfig:
+        """The settings of optimizer ``name``: ``main`` from the flat keys, any other from
+        ``optimizers.<name>`` (checked against :class:`OptimizerConfig`)."""
+        if name == "main":
+            return OptimizerConfig(
+                **{f.name: getattr(self, f.name) for f in dataclasses.fields(OptimizerConfig)}
+            )
+        return from_dict(OptimizerConfig, self.optimizers.get(name, {}), f"train.optimizers.{name}")
+
+    def check(self) -> None:
+        """Refuse values that cannot train (the optimizers are checked with the model)."""
+        _at_least("train.epochs", self.epochs, 1)
+        _at_least("train.batch_size", self.batch_size, 1)
+        _at_least("train.log_every", self.log_every, 1)
+        _at_least("train.kl_warmup_epochs", self.kl_warmup_epochs, 0)
+        if self.early_stopping is not None:
+            _at_least("train.early_stopping", self.early_stopping, 1)
 
 
 @dataclass
@@ -70,6 +122,16 @@ class EvalConfig:
     active_threshold: float = 0.01
     split: str = "test"
     num_pictures: int = 64
+
+    def check(self) -> None:
+        """Refuse values that cannot evaluate; ``num_pictures = 0`` means no pictures."""
+        _at_least("eval.nll_samples", self.nll_samples, 0)
+        _at_least("eval.num_pictures", self.num_pictures, 0)
+        _at_least("eval.active_threshold", self.active_threshold, 0)
+        if not self.memory_budget_mb > 0:
+            raise ConfigError(f"eval.memory_budget_mb must be > 0, got {self.memory_budget_mb}")
+        if self.split not in SPLITS:
+            raise ConfigError(f"eval.split must be one of {', '.join(SPLITS)}, got {self.split!r}")
 
 
 @dataclass
@@ -85,6 +147,13 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (YAML-ready)."""
         return dataclasses.asdict(self)
+
+    def check(self) -> None:
+        """Refuse training and evaluation values that cannot run, before anything is made."""
+        self.train.check()
+        self.eval.check()
+        if not 0 <= self.seed < 2**63:
+            raise ConfigError(f"seed must be in 0..2**63-1, got {self.seed}")
 
     def to_yaml(self) -> str:
         """YAML text with sections in a stable, readable order."""
@@ -107,6 +176,11 @@ def from_dict(cls: type, data: dict[str, Any], where: str = "") -> Any:
     for name, value in data.items():
         kwargs[name] = _coerce(hints[name], value, _join(where, name))
     return cls(**kwargs)
+
+
+def _at_least(key: str, value: float, low: float) -> None:
+    if not value >= low:  # written so that NaN fails too
+        raise ConfigError(f"{key} must be >= {low}, got {value}")
 
 
 def _join(prefix: str, key: str) -> str:
@@ -141,7 +215,8 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
     if origin is dict or tp is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{where} must be a mapping, got {value!r}")
-        return dict(value)
+        (_, item) = typing.get_args(tp) or (Any, Any)
+        return {k: _coerce(item, v, _join(where, str(k))) for k, v in value.items()}
     if tp is bool:
         if isinstance(value, bool):
             return value

@@ -16,11 +16,9 @@ def grey(n: int = 6) -> ArrayDataset:
 
 def test_rejects_bad_shapes_and_types():
     with pytest.raises(DataError) as e:
-        ArrayDataset(torch.zeros(5, 3, 4, 4, 2))
-    assert str(e.value) == (
-        "expected an array of shape (N, C, H, W) or (N, D), got (5, 3, 4, 4, 2)"
-    )
-    with pytest.raises(DataError, match=r"uint8 or float32, got torch.int32"):
+        ArrayDataset(torch.zeros(5))
+    assert str(e.value) == "expected an array of shape (N, ...) per example, got (5,)"
+    with pytest.raises(DataError, match=r"uint8, float32 or float64, got torch.int32"):
         ArrayDataset(torch.zeros(5, 3, dtype=torch.int32))
     with pytest.raises(
         DataError, match=r"int64 labels of shape \(5,\), got torch.int64 of shape \(4,\)"
@@ -38,11 +36,11 @@ def test_rejects_bad_shapes_and_types():
 
 def test_batch_scales_and_follows_indices():
     ds = grey()
-    x, y = ds.batch(torch.tensor([4, 1]))
-    assert x.dtype == torch.float32 and x.shape == (2, 1, 2, 2)
-    assert torch.equal(x, ds.x[[4, 1]].float() * (1 / 255))
-    assert y.tolist() == [1, 1]
-    assert ArrayDataset(torch.ones(3, 2)).batch(torch.tensor([0]))[1] is None
+    batch = ds.batch(torch.tensor([4, 1]))
+    assert batch.x.dtype == torch.float32 and batch.x.shape == (2, 1, 2, 2)
+    assert torch.equal(batch.x, ds.x[[4, 1]].float() * (1 / 255))
+    assert batch.y.tolist() == [1, 1] and dict(batch.extras) == {}
+    assert ArrayDataset(torch.ones(3, 2)).batch(torch.tensor([0])).y is None
 
 
 def test_take_select_to_and_float_x():

@@ -177,3 +177,56 @@ def test_image_folder_errors(tmp_path):
     (tmp_path / "broken.jpg").write_bytes(b"not an image")
     with pytest.raises(DataError, match=r"cannot read image .*broken.jpg"):
         load(tmp_path)
+
+
+def test_npz_extras_travel_with_their_examples(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 30
+    x = rng.integers(0, 256, (n, 4, 3), dtype=np.uint8)
+    y, mask, lengths = np.arange(n) % 3, rng.random((n, 5)) < 0.5, np.arange(n)
+    np.savez(tmp_path / "d.npz", x=x, y=y, mask=mask, lengths=lengths)
+    for binarize in ("none", "dynamic"):  # dynamic: a wrapped train, statically binarised val/test
+        s = load(tmp_path / "d.npz", binarize=binarize)
+        assert s.shape == (1, 4, 3)
+        seen = []
+        for split in (s.train, s.val, s.test):
+            order = torch.randperm(len(split), generator=torch.Generator().manual_seed(0))
+            for batch in split.batches(order, 4, "cpu"):
+                idx = batch.extras["lengths"]  # each example's index in the file
+                assert set(batch.extras) == {"mask", "lengths"}
+                assert torch.equal(batch.extras["mask"], torch.from_numpy(mask)[idx])
+                assert torch.equal(batch.y, torch.from_numpy(y)[idx])
+                if binarize == "none":
+                    assert torch.equal(batch.x, torch.from_numpy(x[idx][:, None]) * (1 / 255))
+                seen += idx.tolist()
+        assert sorted(seen) == list(range(n))
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (np.zeros(3), r"extra 'e' must have one row per example \(4, ...\), got \(3,\)"),
+        (
+            np.array(["a", "b", "c", "d"]),
+            "extra 'e' in .*d.npz must be numeric or boolean, got <U1",
+        ),
+    ],
+)
+def test_bad_npz_extras(tmp_path, extra, message):
+    np.savez(tmp_path / "d.npz", x=np.zeros((4, 2)), e=extra)
+    with pytest.raises(DataError, match=message):
+        load(tmp_path / "d.npz")
+
+
+@pytest.mark.parametrize("storage", ["memory", "mmap"])
+def test_npy_labels_beside_the_file(tmp_path, storage):
+    x = np.random.default_rng(0).random((40, 3))
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "x.labels.npy", np.repeat([0, 1, 2, 3], 10))
+    s = load(tmp_path / "x.npy", storage=storage)
+    assert s.num_classes == 4 and s.val.y.bincount().tolist() == [1, 1, 1, 1]
+    np.save(tmp_path / "x.labels.npy", np.arange(39))
+    with pytest.raises(
+        DataError, match=r"expected labels of shape \(40,\) in .*x.npy, got \(39,\)"
+    ):
+        load(tmp_path / "x.npy", storage=storage)

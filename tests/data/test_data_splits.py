@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from vaekit.config import DataConfig
-from vaekit.data import DATASETS, DataError, DSprites, load_data
+from vaekit.data import DATASETS, DataError, DSprites, DynamicBinarized, load_data
 from vaekit.registry import ConfigError, UnknownNameError
 
 
@@ -85,8 +85,8 @@ def test_dynamic_binarisation_leaves_train_grey():
     a = load_data(DataConfig(name="digits", binarize="dynamic"))
     b = load_data(DataConfig(name="digits", binarize="dynamic"))
     grey = load_data(DataConfig(name="digits", binarize="none"))
-    assert a.binarize == "dynamic"
-    assert torch.equal(a.train.x, grey.train.x) and a.train.scale == 1 / 16
+    assert a.binarize == "dynamic" and isinstance(a.train, DynamicBinarized)
+    assert torch.equal(a.train.source.x, grey.train.x) and a.train.source.scale == 1 / 16
     assert is_01(a.val.x) and is_01(a.test.x) and torch.equal(a.test.x, b.test.x)
     # a sample of the grey values: black stays 0, full white stays 1, grey varies
     assert torch.all(a.test.x[grey.test.x == 0] == 0) and torch.all(

@@ -8,6 +8,7 @@ from vaekit import api
 from vaekit.engine import resolve_device
 from vaekit.engine.optim import SCHEDULES, lr_at
 from vaekit.registry import ConfigError, UnknownNameError
+from vaekit.rundir import RunDir
 
 TINY = [
     "data.subset=128",
@@ -65,7 +66,7 @@ def test_kl_weight_ramps_linearly(tmp_path):
 
     data = load_data(cfg.data)
     model = cfg.model.build(data.shape)
-    trainer = Trainer(model, data, cfg.train, tmp_path, 0, torch.device("cpu"), False)
+    trainer = Trainer(model, data, cfg.train, RunDir(tmp_path), 0, torch.device("cpu"), False)
     assert trainer.steps_per_epoch == 4
     assert [trainer.kl_weight(s) for s in (0, 4, 8, 20)] == [0.0, 0.5, 1.0, 1.0]
 
@@ -85,7 +86,7 @@ def test_early_stopping_stops_and_keeps_best(tmp_path):
     assert result.epochs < 30
     vals = [float(row[3]) for row in history]
     assert vals[-1] >= min(vals[:-1])  # the last epoch did not improve
-    ckpt = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)
+    ckpt = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
     final = load_file(str(tmp_path / "run" / "model.safetensors"))
     assert all(torch.equal(final[k], ckpt["best_model"][k]) for k in final)
     assert not all(torch.equal(final[k], ckpt["model"][k]) for k in final)

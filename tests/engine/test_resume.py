@@ -7,6 +7,7 @@ import torch
 from safetensors.torch import load_file
 
 from vaekit import api
+from vaekit.api import training
 from vaekit.engine import TrainingDiverged
 from vaekit.files import atomic_write
 from vaekit.registry import VaekitError
@@ -99,16 +100,16 @@ def test_nan_loss_stops_with_last_good_checkpoint_intact(tmp_path, monkeypatch):
                 for p in holder["model"].decoder.parameters():
                     p.fill_(float("nan"))
 
-    original = api.Trainer.__init__
+    original = training.Trainer.__init__
 
     def capture(self, model, *args, **kwargs):
         holder["model"] = model
         original(self, model, *args, **kwargs)
 
-    monkeypatch.setattr(api.Trainer, "__init__", capture)
+    monkeypatch.setattr(training.Trainer, "__init__", capture)
     with pytest.raises(TrainingDiverged, match="last good checkpoint \\(epoch 1\\)"):
         api.train(_cfg(), out=out, progress=False, on_step=poison)
-    ckpt = torch.load(out / "checkpoint.pt", weights_only=False)
+    ckpt = torch.load(out / "checkpoint.pt", weights_only=True)
     assert ckpt["state"]["epoch"] == 1
     assert all(torch.isfinite(v).all() for v in ckpt["model"].values())
     with open(out / "metrics.csv") as f:

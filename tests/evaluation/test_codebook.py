@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from vaekit.config import EvalConfig
+from vaekit.data import ArrayDataset
 from vaekit.evaluation.codebook import code_counts, codebook_stats, histogram
 from vaekit.evaluation.report import evaluate_model
 from vaekit.models import MODELS
@@ -49,10 +50,10 @@ def model_and_data():
 
 def test_quantized_evaluation_without_a_prior(model_and_data):
     model, x = model_and_data
-    r = evaluate_model(model, x, None, EvalConfig())
+    r = evaluate_model(model, ArrayDataset(x), EvalConfig())
     assert r.elbo is None and r.nll is None and r.kl is None and r.bits_per_dim is None
     assert r.recon > 0 and r.num_examples == 40
-    counts = code_counts(model, x, batch=7)
+    counts = code_counts(model, ArrayDataset(x), batch_size=7)
     assert counts.shape == (2, 16) and counts.sum(1).tolist() == [40 * 4, 40 * 4]
     stats = codebook_stats(counts)
     assert r.extras["codebook_usage"] == pytest.approx(stats.usage)
@@ -70,11 +71,21 @@ def test_with_a_prior_the_nll_is_rate_plus_distortion_in_bits_per_dim(model_and_
         vocab_size=16, length=model.code_length, width=16, layers=1
     ).eval()
     try:
-        r = evaluate_model(model, x, None, EvalConfig())
-        rate = -model.prior.log_prob(model.encode(x).indices.flatten(1)).mean().item()
+        r = evaluate_model(model, ArrayDataset(x), EvalConfig(), batch_size=16)
+        with torch.no_grad():
+            codes = model.encode(x)
+            rate = -model.prior.log_prob(codes.indices.flatten(1)).double().mean().item()
+            logits = model.decoder(codes.z_q).squeeze(1).squeeze(1)  # (B, 1, 1, 8, 8)
+            bce = torch.nn.functional.binary_cross_entropy_with_logits(
+                logits, x.squeeze(1), reduction="none"
+            )
+            distortion = bce.double().sum((1, 2)).mean().item()
     finally:
         model.prior = None
+    # independent of the evaluator: the rate from the prior, the distortion from the logits
     assert r.kl == pytest.approx(rate, rel=1e-5)
-    assert r.nll == pytest.approx(r.recon + r.kl) and r.elbo == pytest.approx(-r.nll)
-    assert r.bits_per_dim == pytest.approx(r.nll / (64 * math.log(2)))
+    assert r.recon == pytest.approx(distortion, rel=1e-5)
+    assert r.nll == pytest.approx(rate + distortion, rel=1e-5)
+    assert r.elbo == pytest.approx(-(rate + distortion), rel=1e-5)
+    assert r.bits_per_dim == pytest.approx((rate + distortion) / (64 * math.log(2)), rel=1e-5)
     assert r.nll_samples == 1

@@ -17,19 +17,19 @@ from torch.distributions import Independent, Normal, StudentT
 
 from vaekit.evaluation.diagnostics import diagnose_stats, model_log_prior
 from vaekit.evaluation.encodings import encode_posterior
-from vaekit.evaluation.information import mutual_information
 from vaekit.evaluation.surgery import elbo_surgery
-from vaekit.evaluation.verdict import (
+from vaekit.likelihoods.gaussian import Gaussian
+from vaekit.metrics.information import mutual_information
+from vaekit.metrics.verdict import (
     COLLAPSED,
     HEALTHY,
     PARTIAL,
     CollapseThresholds,
     collapse_verdict,
 )
-from vaekit.likelihoods.gaussian import Gaussian
 from vaekit.models.latent import LatentModel
 from vaekit.nn.mlp import LinearDecoder, LinearEncoder
-from vaekit.objectives import ELBO, Reconstruction
+from vaekit.objectives import build_objective
 from vaekit.posteriors import DeterministicPosterior, DiagonalGaussian
 from vaekit.priors import StandardNormal
 from vaekit.registry import ConfigError, VaekitError
@@ -57,7 +57,7 @@ def _model(gains, scales, num_classes: int = 0, posterior: nn.Module | None = No
         StandardNormal(D),
         LinearDecoder(D + num_classes, (D,)),
         Gaussian(),
-        ELBO(),
+        build_objective(["recon", "kl"]),
         input_shape=(D,),
         latent_dim=D,
         num_classes=num_classes,
@@ -154,7 +154,7 @@ def test_autoencoder_has_activity_but_no_information():
         None,
         LinearDecoder(D, (D,)),
         Gaussian(),
-        Reconstruction(),
+        build_objective(["recon"]),
         input_shape=(D,),
         latent_dim=D,
     ).eval()

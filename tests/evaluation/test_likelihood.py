@@ -7,9 +7,10 @@ import torch
 from torch.distributions import MultivariateNormal
 
 from vaekit.config import EvalConfig
-from vaekit.evaluation.collapse import active_units
+from vaekit.data import ArrayDataset
 from vaekit.evaluation.likelihood import dataset_log_likelihood, plan_batches
 from vaekit.evaluation.report import evaluate_model
+from vaekit.metrics.collapse import active_units
 from vaekit.models import MODELS
 
 pytestmark = pytest.mark.usefixtures("float64")
@@ -58,7 +59,7 @@ def test_is_estimate_converges_with_an_imperfect_posterior():
     torch.manual_seed(1)
     x = exact.sample((30,))
     truth = exact.log_prob(x)
-    estimate = dataset_log_likelihood(model, x, None, k=5000, memory_budget_mb=4)
+    estimate = dataset_log_likelihood(model, x, k=5000, memory_budget_mb=4)
     elbo = torch.stack([model.elbo(x) for _ in range(200)]).mean(0)
     assert (estimate - truth).abs().max() < 0.05
     assert (estimate - truth).abs().mean() < 0.01
@@ -77,7 +78,7 @@ def test_batched_estimate_equals_one_call():
     small = plan_batches(model, k=64, memory_budget_mb=0.1)
     assert small.inputs * small.samples <= max(64, int(0.1 * 2**20) // (4 * (3 * DX + 4096)))
     torch.manual_seed(4)
-    est = dataset_log_likelihood(model, x, None, k=2000, memory_budget_mb=0.1)
+    est = dataset_log_likelihood(model, x, k=2000, memory_budget_mb=0.1)
     assert torch.allclose(est, exact.log_prob(x), atol=0.05)
 
 
@@ -90,7 +91,7 @@ def test_active_units_burda_criterion():
 def test_report_on_ppca():
     model, exact = _ppca()
     x = exact.sample((50,))
-    r = evaluate_model(model, x, None, EvalConfig(nll_samples=10, active_threshold=0.01))
+    r = evaluate_model(model, ArrayDataset(x), EvalConfig(nll_samples=10, active_threshold=0.01))
     assert r.nll == pytest.approx(-exact.log_prob(x).mean().item(), abs=1e-8)
     assert r.kl == pytest.approx(sum(r.kl_per_dim), rel=1e-9)
     assert r.elbo == pytest.approx(-r.nll, abs=0.3)  # exact posterior: equal in expectation

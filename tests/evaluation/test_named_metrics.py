@@ -27,7 +27,7 @@ def _run(tmp_path, data, model: str = "vae") -> api.Run:
     cfg = api.make_config(model=model, overrides=TINY_MODEL)
     torch.manual_seed(0)
     net = cfg.model.build(data.shape, data.num_classes).eval()
-    return api.Run(tmp_path, cfg, net, {"input_shape": list(data.shape)})
+    return api.Run(api.RunDir(tmp_path), cfg, net, {"input_shape": list(data.shape)})
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_code_metrics_equal_direct_calls(tmp_path, dsprites, name, direct):
     test = dataclasses.replace(dsprites.test, factors=dsprites.test.factors[:, :2])
     dsprites = dataclasses.replace(dsprites, test=test)
     run = _run(tmp_path, dsprites)
-    x, _ = dsprites.test.batch(torch.arange(len(dsprites.test)))
+    x = dsprites.test.batch(torch.arange(len(dsprites.test))).x
     with torch.no_grad():
         codes = run.model.encode(x).mean.double()
     got = EVAL_METRICS.get(name)(run, dsprites, "test")
@@ -108,8 +108,8 @@ def test_dataset_scores_refuse_conditional_models(tmp_path, dsprites):
 
 def test_mutual_information_metric_is_the_diagnosed_value(tmp_path, digits):
     run = _run(tmp_path, digits)
-    x, y = digits.test.batch(torch.arange(len(digits.test)))
-    stats = encode_posterior(run.model, x, y, generator=torch.Generator().manual_seed(0))
+    b = digits.test.batch(torch.arange(len(digits.test)))
+    stats = encode_posterior(run.model, b.x, b.y, generator=torch.Generator().manual_seed(0))
     expected = diagnose_stats(stats, model_log_prior(run.model)).mutual_information
     got = EVAL_METRICS.get("mutual_information")(run, digits, "test")
     assert got == {"mutual_information": pytest.approx(expected, abs=1e-12)}
@@ -130,11 +130,11 @@ def test_feature_classifier_is_cached_and_distance_to_itself_is_zero(cache, digi
     assert second.val_accuracy == pytest.approx(first.val_accuracy)
     for a, b in zip(first.net.state_dict().values(), second.net.state_dict().values(), strict=True):
         assert torch.equal(a, b)
-    x, _ = digits.test.batch(torch.arange(len(digits.test)))
+    x = digits.test.batch(torch.arange(len(digits.test))).x
     same = sample_quality(second.net, x, x)
     assert same.frechet_distance == pytest.approx(0.0, abs=1e-6)
     assert same.precision == same.recall == 1.0
-    val, _ = digits.val.batch(torch.arange(len(digits.val)))
+    val = digits.val.batch(torch.arange(len(digits.val))).x
     real = sample_quality(second.net, x, val)  # held-out digits against held-out digits
     noise = sample_quality(second.net, x, torch.rand_like(x))
     assert noise.frechet_distance > 5 * real.frechet_distance > 0

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from vaekit.models import MODELS, LatentConfig, LatentModel
-from vaekit.types import StepContext
+from vaekit.types import Batch, StepContext
 
 SHAPES = [(1, 8, 8), (3, 28, 28), (1, 64, 64), (10,)]
 
@@ -22,9 +22,10 @@ def test_step_and_gradients(name, network):
     assert isinstance(model, LatentModel)
     x = torch.rand(5, *shape).round()
     y = torch.arange(5) % 4
-    out = model.step(x, y, StepContext())
+    out = model.step(Batch(x, y), StepContext())
     assert out.loss.dim() == 0 and torch.isfinite(out.loss)
     assert all(t.shape == (5,) for t in out.terms.values())
+    assert all(t.dim() == 0 for t in (*out.batch_terms.values(), *out.stats.values()))
     assert "recon" in out.terms
     out.loss.backward()
     for pname, p in model.named_parameters():

@@ -9,7 +9,7 @@ from vaekit.data import load_data
 from vaekit.models import MODELS, LatentConfig, QuantizedConfig, QuantizedModel
 from vaekit.priors import TransformerPrior
 from vaekit.registry import ConfigError, VaekitError
-from vaekit.types import StepContext
+from vaekit.types import Batch, StepContext
 
 QUANTIZED = [n for n in MODELS.names() if issubclass(MODELS.get(n), QuantizedConfig)]
 NETS = {
@@ -26,8 +26,7 @@ def small(name: str, shape=(1, 8, 8), **options) -> QuantizedModel:
 @pytest.fixture(scope="module")
 def digits():
     """64 real 8×8 digits, binarised once."""
-    x, _ = load_data(DataConfig(name="digits", binarize="static")).train.batch(torch.arange(64))
-    return x
+    return load_data(DataConfig(name="digits", binarize="static")).train.batch(torch.arange(64)).x
 
 
 def test_the_family_is_registered_apart_from_continuous_models():
@@ -57,13 +56,13 @@ def test_a_few_training_steps_decrease_the_loss(name, digits):
     def eval_loss() -> float:
         model.eval()
         with torch.no_grad():
-            return model.step(digits, None, StepContext(training=False)).loss.item()
+            return model.step(Batch(digits, None), StepContext(training=False)).loss.item()
 
     before = eval_loss()
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     model.train()
     for step in range(40):
-        out = model.step(digits, None, StepContext(step=step))
+        out = model.step(Batch(digits, None), StepContext(step=step))
         opt.zero_grad()
         out.loss.backward()
         opt.step()
@@ -82,9 +81,14 @@ def test_eval_codes_are_codebook_lookups(name, digits):
 
 def test_step_logs_terms_and_quantizer_stats(digits):
     model = small("vqvae").train()
-    out = model.step(digits[:5], None, StepContext())
-    assert set(out.terms) == {"recon", "commit", "codebook"}
-    assert all(t.shape == (5,) for t in out.terms.values())
+    out = model.step(Batch(digits[:5], None), StepContext())
+    assert set(out.terms) == {"recon"} and out.terms["recon"].shape == (5,)
+    assert set(out.batch_terms) == {"quantizer", "commit", "codebook"}
+    assert all(t.dim() == 0 for t in out.batch_terms.values())
+    assert torch.allclose(
+        out.batch_terms["quantizer"], out.batch_terms["commit"] + out.batch_terms["codebook"]
+    )
+    assert torch.allclose(out.loss, out.terms["recon"].mean() + out.batch_terms["quantizer"])
     assert {"perplexity", "usage", "quant_error", "dead_codes"} <= set(out.stats)
     assert all(v.dim() == 0 for v in out.stats.values())
     out.loss.backward()

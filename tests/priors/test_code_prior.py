@@ -5,11 +5,11 @@ import itertools
 import pytest
 import torch
 
-from vaekit.api_prior import CodePriorStep, encode_codes
+from vaekit.api.prior import CodePriorStep, encode_codes
 from vaekit.data import ArrayDataset
 from vaekit.models import MODELS
 from vaekit.priors import CODE_PRIORS, TransformerPrior
-from vaekit.types import StepContext
+from vaekit.types import Batch, StepContext
 
 
 def prior(vocab: int, length: int, seed: int = 0) -> TransformerPrior:
@@ -66,7 +66,7 @@ def test_the_engine_step_is_the_mean_nll_in_nats():
     p = prior(4, 3)
     step = CodePriorStep(p)
     codes = torch.tensor([[0, 1, 2], [3, 3, 0]])
-    out = step.step(codes.float(), None, StepContext())
+    out = step.step(Batch(codes.float(), None), StepContext())
     torch.testing.assert_close(out.terms["nll"], -p.log_prob(codes))
     torch.testing.assert_close(out.loss, out.terms["nll"].mean())
 

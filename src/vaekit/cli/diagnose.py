@@ -9,15 +9,15 @@ import typer
 from rich.table import Table
 
 from vaekit import api
+from vaekit.cli.app import DataOpt, Device, RunDirArg, SplitOpt, app, out_console
 from vaekit.cli.errors import reported
-from vaekit.cli.main import DataOpt, Device, RunDir, SplitOpt, app, out_console
-from vaekit.evaluation.verdict import COLLAPSED, HEALTHY, PARTIAL
+from vaekit.metrics.verdict import COLLAPSED, HEALTHY, PARTIAL
 
 
 @app.command()
 @reported
 def diagnose(
-    run_dir: RunDir,
+    run_dir: RunDirArg,
     data: DataOpt = None,
     split: SplitOpt = "test",
     threshold: Annotated[

@@ -7,16 +7,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from vaekit import api, api_prior
+from vaekit import api
+from vaekit.cli.app import RunDirArg, app, out_console
 from vaekit.cli.errors import reported
-from vaekit.cli.main import RunDir, app, out_console
 from vaekit.ops import nats_to_bits_per_dim
 
 
 @app.command("train-prior")
 @reported
 def train_prior(
-    run_dir: RunDir,
+    run_dir: RunDirArg,
     epochs: Annotated[int | None, typer.Option(help="Number of epochs (default 20).")] = None,
     set_: Annotated[
         list[str] | None,
@@ -28,7 +28,7 @@ def train_prior(
 ) -> None:
     """Train a prior over a quantized run's codes into RUN_DIR/prior, so it can sample."""
     run = api.load(run_dir, device="cpu")  # moved to the prior's train.device (default auto)
-    result = api_prior.train_prior(
+    result = api.train_prior(
         run,
         epochs=epochs,
         overrides=set_ or [],

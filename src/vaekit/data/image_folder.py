@@ -3,6 +3,8 @@
 Subfolder names, sorted, become labels 0, 1, ...; every image must have the
 same size. Greyscale images (PIL modes 1, L, LA) give one channel; if any image
 is in colour all become RGB (alpha dropped). Values are 8-bit (scale 1/255).
+This module loads them all into memory; :mod:`vaekit.data.image_stream` reads the
+same folder per batch.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ _GREY_MODES = ("1", "L", "LA")
 
 def load_image_folder(folder: Path) -> RawData:
     """Every image in ``folder``, labelled by class subfolder when there are any."""
-    files, labels = _list_images(folder)
+    files, labels = list_images(folder)
     arrays: list[np.ndarray] = []
     for path in files:
-        image = _read(path)
+        image = read_image(path)
         if arrays and image.shape[:2] != arrays[0].shape[:2]:
             (h, w), (h0, w0) = image.shape[:2], arrays[0].shape[:2]
             raise DataError(f"images differ in size: {path} is {w}×{h} but {files[0]} is {w0}×{h0}")
@@ -37,7 +39,7 @@ def load_image_folder(folder: Path) -> RawData:
     return RawData(dataset_from_arrays(x, labels, str(folder)))
 
 
-def _list_images(folder: Path) -> tuple[list[Path], np.ndarray | None]:
+def list_images(folder: Path) -> tuple[list[Path], np.ndarray | None]:
     """Image files (sorted) and their class labels, or ``None`` without class subfolders."""
     top = _images_in(folder)
     subfolders = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
@@ -60,7 +62,7 @@ def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def _read(path: Path) -> np.ndarray:
+def read_image(path: Path) -> np.ndarray:
     """One image as uint8 ``(H, W)`` (greyscale) or ``(H, W, 3)``."""
     try:
         with Image.open(path) as image:

@@ -3,7 +3,9 @@
 Splits depend on ``split_seed`` only, never on the run seed, so runs with
 different seeds are compared on the same examples. They are shuffled and, when
 labels exist, stratified by class. Static binarisation uses seeds derived from
-``split_seed`` too.
+``split_seed`` too; under dynamic binarisation the training split is a
+:class:`~vaekit.data.dynamic.DynamicBinarized` source. ``data.storage`` and
+``data.workers`` are checked before any data is read.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ import numpy as np
 import torch
 
 from vaekit.config import DataConfig
-from vaekit.data.base import DATASETS, ArrayDataset, DataError, DataSplits, RawData
+from vaekit.data.base import DATASETS, DataError, DataSplits, RawData
 from vaekit.data.binarize import BINARIZE_MODES, check_binarizable, is_binary, static_binarize
+from vaekit.data.dynamic import DynamicBinarized
 from vaekit.data.files import PATH_KINDS, load_path
 from vaekit.registry import ConfigError, UnknownNameError, check_kwargs
+from vaekit.types import DataSource
+
+STORAGES = ("memory", "mmap", "stream")
 
 
 def load_data(cfg: DataConfig) -> DataSplits:
@@ -30,7 +36,7 @@ def load_data(cfg: DataConfig) -> DataSplits:
             raise ConfigError(
                 f"data.subset must be between 1 and the train size {len(train)}, got {cfg.subset}"
             )
-        train = train.take(cfg.subset)
+        train = train.select(torch.arange(cfg.subset))
     given = [d for d in (raw.data, raw.test) if d is not None]
     mode = "none" if all(is_binary(d) for d in given) else cfg.binarize
     if mode != "none":
@@ -41,6 +47,8 @@ def load_data(cfg: DataConfig) -> DataSplits:
             static_binarize(d, _seed(cfg.split_seed, k)) if k >= first else d
             for k, d in enumerate((train, val, test))
         )
+    if mode == "dynamic":
+        train = DynamicBinarized(train)
     labels = [d.y for d in given if d.y is not None and len(d)]
     source = raw.factor_source
     return DataSplits(
@@ -48,7 +56,7 @@ def load_data(cfg: DataConfig) -> DataSplits:
         train=train,
         val=val,
         test=test,
-        shape=tuple(train.x.shape[1:]),
+        shape=train.shape,
         num_classes=max(int(y.max()) + 1 for y in labels) if labels else None,
         binarize=mode,
         factor_source=source,
@@ -57,6 +65,12 @@ def load_data(cfg: DataConfig) -> DataSplits:
 
 
 def _check(cfg: DataConfig) -> None:
+    if cfg.storage not in STORAGES:
+        raise ConfigError(f"data.storage must be one of {', '.join(STORAGES)}, got {cfg.storage!r}")
+    if cfg.workers < 0:
+        raise ConfigError(
+            f"data.workers must be 0 (read in the main process) or more, got {cfg.workers}"
+        )
     if cfg.binarize not in BINARIZE_MODES:
         raise ConfigError(
             f"data.binarize must be one of {', '.join(BINARIZE_MODES)}, got {cfg.binarize!r}"
@@ -72,6 +86,11 @@ def _check(cfg: DataConfig) -> None:
 def _load_raw(cfg: DataConfig) -> RawData:
     """The registered loader's data (with ``cfg.options``) or the data at the path ``cfg.name``."""
     if cfg.name in DATASETS:
+        if cfg.storage != "memory":
+            raise ConfigError(
+                f"dataset {cfg.name!r} is built in memory; data.storage must be 'memory' "
+                f"for it, got {cfg.storage!r} (mmap and stream read files given by path)"
+            )
         check_kwargs(DATASETS.get(cfg.name), cfg.options, f"dataset {cfg.name!r}")
         seed = {} if "seed" in cfg.options else {"seed": cfg.split_seed}  # for loaders that draw
         return DATASETS.build({**cfg.options, "name": cfg.name}, **seed)
@@ -81,7 +100,7 @@ def _load_raw(cfg: DataConfig) -> RawData:
             raise ConfigError(
                 f"data.options apply to registered datasets, not to the path {cfg.name!r}"
             )
-        return load_path(path)
+        return load_path(path, cfg.storage, cfg.workers)
     if path.suffix or len(path.parts) > 1:
         raise DataError(f"no such file or folder: {cfg.name}")
     raise UnknownNameError(
@@ -90,7 +109,7 @@ def _load_raw(cfg: DataConfig) -> RawData:
     )
 
 
-def _split(raw: RawData, cfg: DataConfig) -> tuple[ArrayDataset, ArrayDataset, ArrayDataset]:
+def _split(raw: RawData, cfg: DataConfig) -> tuple[DataSource, DataSource, DataSource]:
     """Shuffled (stratified when labelled) train/val/test; a test split shipped with the data
     is kept and then ``test_fraction`` is unused. Fractions are of all of ``raw.data``."""
     data, n = raw.data, len(raw.data)

@@ -1,6 +1,9 @@
-"""torch.distributions extras: a point mass, and KL with an analytic-or-Monte-Carlo rule."""
+"""torch.distributions extras: a point mass, KL with an analytic-or-Monte-Carlo rule, the
+mean with a Monte-Carlo fallback, and softplus scales."""
 
 from vaekit.distributions.kl import kl_per_dim, kl_term
+from vaekit.distributions.mean import mean_of
 from vaekit.distributions.point_mass import PointMass
+from vaekit.distributions.scale import raw_for_scale, softplus_scale
 
-__all__ = ["PointMass", "kl_per_dim", "kl_term"]
+__all__ = ["PointMass", "kl_per_dim", "kl_term", "mean_of", "raw_for_scale", "softplus_scale"]

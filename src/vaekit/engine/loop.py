@@ -1,30 +1,29 @@
-"""The one training loop. It never names a model: it calls ``model.step`` and logs the
-terms that come back. Checkpoints at every epoch end hold everything needed to
-continue bit-for-bit: weights, optimizer, schedule step, RNG states, data order,
-early-stopping state and the metric history.
+"""The one training loop. It never names a model: it builds the optimizers the model
+declares, runs the model's steps on every batch and logs whatever terms come back.
+
+Checkpoints at every epoch end hold everything needed to continue bit for bit:
+weights, every optimizer's state by name, RNG states, data order, early-stopping state
+and the metric history.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
-from vaekit import files
 from vaekit.config import TrainConfig
 from vaekit.engine.optim import SCHEDULES, lr_at, make_optimizer
 from vaekit.engine.progress import EpochProgress
-from vaekit.registry import VaekitError
-from vaekit.types import StepContext
+from vaekit.engine.rng import rng_state, set_rng_state
+from vaekit.registry import ConfigError, VaekitError
+from vaekit.rundir import RunDir, RunDirError
+from vaekit.types import Batch, DataSource, StepContext, StepOut, Trainable, iter_batches
 
 
 class TrainingDiverged(VaekitError):
@@ -33,7 +32,7 @@ class TrainingDiverged(VaekitError):
 
 @dataclass
 class TrainState:
-    """Counters and history that a checkpoint carries besides weights and optimizer."""
+    """Counters and history that a checkpoint carries besides weights and optimizers."""
 
     epoch: int = 0
     step: int = 0
@@ -44,37 +43,25 @@ class TrainState:
     stopped_early: bool = False
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch (all devices)."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
+@dataclass
+class _Update:
+    """One step of the model with its optimizer, resolved once before training."""
 
-
-def _rng_state() -> dict[str, Any]:
-    state: dict[str, Any] = {
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
-        "torch": torch.get_rng_state(),
-    }
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+    name: str
+    loss_key: str
+    fn: Callable[[Batch, StepContext], StepOut]
+    opt: torch.optim.Optimizer
+    params: list[nn.Parameter]
+    clip: float | None
 
 
 class Trainer:
-    """Trains ``model`` on ``data`` (a :class:`vaekit.data.DataSplits`) into ``run_dir``.
+    """Trains ``model`` on ``data.train`` (validating on ``data.val``) into ``run_dir``.
 
-    ``on_step`` is called after every optimizer step with the step number (tests use
-    it to interrupt a run at an arbitrary moment).
+    ``model`` is an ``nn.Module`` with the :class:`~vaekit.types.Trainable` contract;
+    ``cfg`` must hold settings for each optimizer it declares besides ``main``
+    (:func:`~vaekit.engine.optim.resolve_optimizers`). ``on_step`` is called after every
+    batch with the step count (tests use it to interrupt a run at an exact moment).
     """
 
     def __init__(
@@ -82,18 +69,20 @@ class Trainer:
         model: nn.Module,
         data: Any,
         cfg: TrainConfig,
-        run_dir: Path,
+        run_dir: RunDir,
         seed: int,
         device: torch.device,
         progress: bool = True,
         on_step: Callable[[int], None] | None = None,
     ) -> None:
+        if not isinstance(model, Trainable):
+            raise VaekitError(f"{type(model).__name__} has no optimizers() and steps() to train")
         self.model, self.cfg, self.run_dir, self.device = model, cfg, run_dir, device
-        self.train_set = _as_float(data.train.to(device))
-        self.val_set = data.val.to(device)
-        self.dynamic = data.binarize == "dynamic"
-        self.opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.weight_decay)
-        self.schedule = SCHEDULES.get(cfg.schedule)
+        self.train_set: DataSource = data.train.prepare(device)
+        self.val_set: DataSource = data.val
+        self.schedules: dict[str, tuple[Callable[[int, int], float], float, int]] = {}
+        self.opts: dict[str, torch.optim.Optimizer] = {}
+        self.updates = self._plan(model)
         self.state = TrainState()
         self.order = torch.Generator().manual_seed(seed)
         self.steps_per_epoch = math.ceil(len(self.train_set) / cfg.batch_size)
@@ -103,41 +92,83 @@ class Trainer:
         if cfg.tensorboard:
             _require_tensorboard()
 
+    def _plan(self, model: nn.Module) -> list[_Update]:
+        """Build every declared optimizer and pair each step with its optimizer."""
+        groups = model.optimizers()  # type: ignore[attr-defined]
+        owner: dict[int, str] = {}
+        for name, group in groups.items():
+            for p in group.params:
+                if id(p) in owner:
+                    raise VaekitError(
+                        f"a parameter is in both optimizers {owner[id(p)]!r} and {name!r}"
+                    )
+                owner[id(p)] = name
+            settings = self.cfg.optimizer_settings(name)
+            self.opts[name] = make_optimizer(settings, group.params)
+            self.schedules[name] = (
+                SCHEDULES.get(settings.schedule),
+                settings.lr,
+                settings.warmup_steps,
+            )
+        updates = []
+        for i, step in enumerate(model.steps()):  # type: ignore[attr-defined]
+            if step.optimizer not in self.opts:
+                raise ConfigError(
+                    f"step {step.name!r} names optimizer {step.optimizer!r}; the model "
+                    f"declares {', '.join(self.opts)}"
+                )
+            settings = self.cfg.optimizer_settings(step.optimizer)
+            updates.append(
+                _Update(
+                    step.name,
+                    "loss" if i == 0 else f"{step.name}_loss",
+                    step.fn,
+                    self.opts[step.optimizer],
+                    list(groups[step.optimizer].params),
+                    settings.grad_clip,
+                )
+            )
+        return updates
+
     # -- checkpoint ------------------------------------------------------------------------
     def save_checkpoint(self, best: dict[str, Tensor] | None) -> None:
         """Atomically write everything needed to continue exactly."""
-        files.write_torch(
-            self.run_dir / files.CHECKPOINT,
+        self.run_dir.write_checkpoint(
             {
                 "model": self.model.state_dict(),
-                "optimizer": self.opt.state_dict(),
-                "schedule": {"name": self.cfg.schedule, "step": self.state.step},
-                "rng": _rng_state(),
+                "optimizers": {name: opt.state_dict() for name, opt in self.opts.items()},
+                "rng": rng_state(),
                 "data_order": self.order.get_state(),
-                "state": self.state.__dict__,
+                "state": asdict(self.state),
                 # the best weights are stored only when they differ from the current ones
                 "best_model": None if self.state.best_epoch == self.state.epoch else best,
-            },
+            }
         )
 
-    def load_checkpoint(self) -> dict[str, Tensor] | None:
+    def load_checkpoint(self) -> dict[str, Tensor]:
         """Restore from the run directory's checkpoint; returns the best weights so far.
 
-        Loaded on the CPU: RNG states must stay CPU tensors, and ``load_state_dict``
-        moves weights and optimizer state to the model's device.
+        Loaded on the CPU with ``weights_only=True``: RNG states stay CPU tensors, and
+        ``load_state_dict`` moves weights and optimizer state to the model's device.
         """
-        path = self.run_dir / files.CHECKPOINT
-        if not path.is_file():
-            raise VaekitError(f"{self.run_dir} is missing {files.CHECKPOINT}: nothing to resume")
+        ckpt = self.run_dir.read_checkpoint()
         try:
-            ckpt = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception as e:
-            raise VaekitError(f"{path} is corrupt: {e}") from None
-        self.model.load_state_dict(ckpt["model"])
-        self.opt.load_state_dict(ckpt["optimizer"])
-        self.order.set_state(ckpt["data_order"])
-        self.state = TrainState(**ckpt["state"])
-        _set_rng_state(ckpt["rng"])
+            self.model.load_state_dict(ckpt["model"])
+            if set(ckpt["optimizers"]) != set(self.opts):
+                raise ValueError(
+                    f"it holds optimizers {sorted(ckpt['optimizers'])}, the model declares "
+                    f"{sorted(self.opts)}"
+                )
+            for name, opt in self.opts.items():
+                opt.load_state_dict(ckpt["optimizers"][name])
+            self.order.set_state(ckpt["data_order"])
+            self.state = TrainState(**ckpt["state"])
+            set_rng_state(ckpt["rng"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as e:
+            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise RunDirError(
+                f"{self.run_dir / RunDir.CHECKPOINT} does not fit this run: {first}"
+            ) from None
         best = ckpt["best_model"]
         return best if best is not None else _copy(self.model.state_dict())
 
@@ -179,42 +210,52 @@ class Trainer:
                     patience is not None and self.state.bad_epochs >= patience
                 )
                 self.save_checkpoint(best)
-                files.write_csv(self.run_dir / files.METRICS, self.state.history)
+                self.run_dir.write_metrics(self.state.history)
                 bar.log(_summary(row))
                 if self.writer is not None:
                     for k, v in row.items():
                         self.writer.add_scalar(k, v, self.state.epoch)
         if best is not None:
             self.model.load_state_dict(best)
-        files.write_weights(self.run_dir / files.WEIGHTS, self.model.state_dict())
+        self.run_dir.write_weights(self.model.state_dict())
         if self.writer is not None:
             self.writer.close()
         return self.state
+
+    def _set_lrs(self, step: int, total: int) -> dict[str, float]:
+        lrs = {}
+        for name, (schedule, base, warmup) in self.schedules.items():
+            lr = base * lr_at(schedule, step, total, warmup)
+            for group in self.opts[name].param_groups:
+                group["lr"] = lr
+            lrs[name] = lr
+        return lrs
 
     def _epoch(self, bar: EpochProgress, total: int) -> dict[str, float]:
         model, cfg, st = self.model, self.cfg, self.state
         model.train()
         start = time.perf_counter()
-        perm = torch.randperm(len(self.train_set), generator=self.order).to(self.device)
+        perm = torch.randperm(len(self.train_set), generator=self.order)
         sums: dict[str, Tensor] = {}
         seen = 0
-        for i in range(self.steps_per_epoch):
-            x, y = self.train_set.batch(perm[i * cfg.batch_size : (i + 1) * cfg.batch_size])
-            if self.dynamic:
-                x = torch.bernoulli(x)
-            lr = cfg.lr * lr_at(self.schedule, st.step, total, cfg.warmup_steps)
-            for group in self.opt.param_groups:
-                group["lr"] = lr
-            out = model.step(x, y, StepContext(st.step, st.epoch, self.kl_weight(st.step)))
-            self.opt.zero_grad(set_to_none=True)
-            out.loss.backward()
-            if cfg.grad_clip:
-                nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            self.opt.step()
+        n, bs = len(self.train_set), cfg.batch_size
+        last = self.steps_per_epoch - 1
+        lrs: dict[str, float] = {}
+        for i, batch in enumerate(self.train_set.batches(perm, bs, self.device)):
+            lrs = self._set_lrs(st.step, total)
+            ctx = StepContext(st.step, st.epoch, self.kl_weight(st.step), True, n, bs)
+            b = len(batch)
+            for u in self.updates:
+                out = u.fn(batch, ctx)
+                u.opt.zero_grad(set_to_none=True)
+                out.loss.backward()
+                if u.clip:
+                    nn.utils.clip_grad_norm_(u.params, u.clip)
+                u.opt.step()
+                _accumulate(sums, u.loss_key, out, b)
             st.step += 1
-            seen += x.shape[0]
-            _accumulate(sums, out, x.shape[0])
-            if st.step % cfg.log_every == 0 or i == self.steps_per_epoch - 1:
+            seen += b
+            if st.step % cfg.log_every == 0 or i == last:
                 means = self._check({k: v.item() / seen for k, v in sums.items()})
                 bar.update(st.step, st.epoch + 1, _shown(means))
             if self.on_step is not None:
@@ -231,21 +272,28 @@ class Trainer:
         }
         row.update(means)
         row.update({f"val_{k}": v for k, v in val.items()})
-        row["lr"] = lr
+        for name, lr in lrs.items():
+            row["lr" if name == "main" else f"lr_{name}"] = lr
         st.history.append(row)
         return row
 
     @torch.no_grad()
     def validate(self) -> dict[str, float]:
-        """Mean loss and terms of the training objective on the validation split."""
+        """Mean loss and terms of every step on the validation split (eval mode)."""
         self.model.eval()
-        ctx = StepContext(self.state.step, self.state.epoch, 1.0, training=False)
+        ctx = StepContext(
+            self.state.step,
+            self.state.epoch,
+            1.0,
+            False,
+            len(self.train_set),
+            self.cfg.batch_size,
+        )
         sums: dict[str, Tensor] = {}
         n = len(self.val_set)
-        bs = 4 * self.cfg.batch_size
-        for i in range(0, n, bs):
-            x, y = self.val_set.batch(torch.arange(i, min(i + bs, n), device=self.device))
-            _accumulate(sums, self.model.step(x, y, ctx), x.shape[0])
+        for batch in iter_batches(self.val_set, 4 * self.cfg.batch_size, self.device):
+            for u in self.updates:
+                _accumulate(sums, u.loss_key, u.fn(batch, ctx), len(batch))
         return self._check({k: v.item() / n for k, v in sums.items()})
 
     def _check(self, means: dict[str, float]) -> dict[str, float]:
@@ -263,21 +311,15 @@ def _copy(state: dict[str, Tensor]) -> dict[str, Tensor]:
     return {k: v.detach().clone() for k, v in state.items()}
 
 
-_FLOAT_LIMIT = 2**30  # bytes: smaller training sets are converted to float32 once
-
-
-def _as_float(ds: Any) -> Any:
-    """The training set with x as float32 (no per-batch conversion) when that fits 1 GiB."""
-    if ds.x.dtype == torch.float32 or ds.x.numel() * 4 > _FLOAT_LIMIT:
-        return ds
-    return dataclasses.replace(ds, x=ds.float_x(), scale=1.0)
-
-
-def _accumulate(sums: dict[str, Tensor], out: Any, batch: int) -> None:
-    """Add the batch's summed loss and terms to running device-side totals (no sync)."""
-    items = {"loss": out.loss.detach() * batch}
-    items.update({k: v.detach().sum() for k, v in out.terms.items()})
-    items.update({k: v.detach() * batch for k, v in out.stats.items()})
+def _accumulate(sums: dict[str, Tensor], loss_key: str, out: StepOut, batch: int) -> None:
+    """Add the batch's summed loss and logs to running device-side totals (no sync)."""
+    items = {loss_key: out.loss.detach() * batch}
+    for k, v in out.terms.items():
+        items[k] = v.detach().sum()
+    for k, v in out.batch_terms.items():
+        items[k] = v.detach() * batch
+    for k, v in out.stats.items():
+        items[k] = v.detach() * batch
     for k, v in items.items():
         sums[k] = sums[k] + v if k in sums else v
 

@@ -18,10 +18,11 @@ import torch
 from torch import Tensor
 
 from vaekit.config import EvalConfig
-from vaekit.evaluation.report import EvalResult
-from vaekit.models.quantized import QuantizedModel
+from vaekit.evaluation.result import EvalResult
 from vaekit.ops import nats_to_bits_per_dim
+from vaekit.protocols import HasCodebook
 from vaekit.quantizers import count_codes
+from vaekit.types import DataSource, iter_batches
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,10 @@ def codebook_stats(counts: Tensor) -> CodebookStats:
     )
 
 
-def _no_counts(model: QuantizedModel, device: torch.device) -> Tensor:
+def _no_counts(model: HasCodebook, device: torch.device) -> Tensor:
     """Zero counts ``(S, K)`` for ``model``'s stages/groups and codebook."""
     stages = math.prod(model.quantizer.index_shape)
-    return torch.zeros(stages, model.quantizer.codebook_size, dtype=torch.long, device=device)
+    return torch.zeros(stages, model.codebook_size, dtype=torch.long, device=device)
 
 
 def histogram(indices: Tensor, codebook_size: int, stages: int = 1) -> Tensor:
@@ -58,37 +59,46 @@ def histogram(indices: Tensor, codebook_size: int, stages: int = 1) -> Tensor:
 
 
 @torch.no_grad()
-def code_counts(model: QuantizedModel, x: Tensor, batch: int = 512) -> Tensor:
-    """Code counts ``(S, K)`` over the examples ``x``, in eval mode."""
-    model.eval()
-    counts = _no_counts(model, x.device)
-    for i in range(0, x.shape[0], batch):
-        counts += histogram(model.encode(x[i : i + batch]).indices, counts.shape[1], len(counts))
+def code_counts(model: HasCodebook, data: DataSource, batch_size: int = 512) -> Tensor:
+    """Code counts ``(S, K)`` over every example of ``data``, in eval mode."""
+    model.eval()  # type: ignore[attr-defined]
+    device = next(model.parameters()).device  # type: ignore[attr-defined]
+    counts = _no_counts(model, device)
+    for b in iter_batches(data, batch_size, device):
+        counts += histogram(model.encode_indices(b.x), counts.shape[1], len(counts))
     return counts
 
 
 @torch.no_grad()
 def evaluate_quantized(
-    model: QuantizedModel, x: Tensor, y: Tensor | None, cfg: EvalConfig, split: str = "test"
+    model: HasCodebook,
+    data: DataSource,
+    cfg: EvalConfig,
+    split: str = "test",
+    batch_size: int = 512,
 ) -> EvalResult:
     """Reconstruction NLL and MSE, codebook stats and, with a prior, the NLL bound and bits/dim."""
-    model.eval()
-    n, bs = x.shape[0], 512
-    recon = mse = quant_error = rate = 0.0
-    counts = _no_counts(model, x.device)
-    for i in range(0, n, bs):
-        xb = x[i : i + bs]
-        q = model.encode(xb)
-        params = model.decoder_params(q.z_q)
-        recon -= model.likelihood.log_prob(params, xb).sum().item()
-        mse += (model.likelihood.mean(params) - xb).pow(2).flatten(1).mean(1).sum().item()
-        quant_error += q.stats["quant_error"].item() * xb.shape[0]
-        counts += histogram(q.indices, counts.shape[1], len(counts))
-        if model.prior is not None:
-            rate -= model.prior.log_prob(q.indices.flatten(1)).sum().item()
-    stats = codebook_stats(counts)
+    device = next(model.parameters()).device  # type: ignore[attr-defined]
+    sums = torch.zeros(4, dtype=torch.float64, device=device)  # recon, mse, quant_error, rate
+    counts = _no_counts(model, device)
     has_prior = model.prior is not None
-    recon, rate = recon / n, rate / n
+    for b in iter_batches(data, batch_size, device):
+        p = model.forward_pass(b)  # type: ignore[attr-defined]
+        params = model.decoder_params(p.z)  # type: ignore[attr-defined]
+        mean = model.likelihood.mean(params)  # type: ignore[attr-defined]
+        rate = -model.prior.log_prob(p.quant.indices.flatten(1)).sum() if has_prior else 0.0
+        sums += torch.stack(
+            [
+                -model.likelihood.log_prob(params, b.x).sum(),  # type: ignore[attr-defined]
+                (mean - b.x).pow(2).flatten(1).mean(1).sum(),
+                p.quant.stats["quant_error"] * len(b),
+                torch.as_tensor(rate, device=device),
+            ]
+        ).double()
+        counts += histogram(p.quant.indices, counts.shape[1], len(counts))
+    n = len(data)
+    recon, mse, quant_error, rate = (sums / n).tolist()
+    stats = codebook_stats(counts)
     nll = recon + rate if has_prior else None
     return EvalResult(
         split=split,
@@ -104,13 +114,13 @@ def evaluate_quantized(
         nll_samples=1 if has_prior else 0,
         bits_per_dim=None
         if nll is None
-        else float(nats_to_bits_per_dim(nll, math.prod(model.input_shape))),
+        else float(nats_to_bits_per_dim(nll, math.prod(model.input_shape))),  # type: ignore[attr-defined]
         extras={
             "codebook_usage": stats.usage,
             "perplexity": stats.perplexity,
             "dead_codes": stats.dead_codes,
-            "codebook_size": model.quantizer.codebook_size,
-            "mse": mse / n,
-            "quant_error": quant_error / n,
+            "codebook_size": model.codebook_size,
+            "mse": mse,
+            "quant_error": quant_error,
         },
     )

@@ -12,10 +12,10 @@ From the posterior statistics of a held-out set (:mod:`vaekit.evaluation.encodin
   dimensions that reach a downstream user of sampled codes as pure noise (the
   mean/sampled discrepancy of Bonheme & Grzes, "Be More Active!");
 * I(x; z) under the aggregate posterior and KL(q(z) ‖ p(z)) (Monte Carlo, see
-  :mod:`vaekit.evaluation.information`), on a seeded subset of at most
+  :mod:`vaekit.metrics.information`), on a seeded subset of at most
   ``information_examples`` inputs (their cost is O(N² D));
 * ELBO surgery with MWS and MSS (:mod:`vaekit.evaluation.surgery`) on that subset;
-* a collapse verdict (:mod:`vaekit.evaluation.verdict`).
+* a collapse verdict (:mod:`vaekit.metrics.verdict`).
 
 What a model cannot have is ``None`` and named in ``unavailable`` with the reason: no
 prior (a plain autoencoder) means no KL, information or surgery; a posterior that is
@@ -30,12 +30,12 @@ from typing import Any
 
 import torch
 
-from vaekit.evaluation.collapse import active_units
 from vaekit.evaluation.encodings import PosteriorStats
-from vaekit.evaluation.information import aggregate_log_prob, mutual_information
 from vaekit.evaluation.surgery import LogDensity, SurgeryTerms, elbo_surgery
-from vaekit.evaluation.verdict import CollapseThresholds, CollapseVerdict, collapse_verdict
-from vaekit.models.latent import LatentModel
+from vaekit.metrics.collapse import active_units
+from vaekit.metrics.information import aggregate_log_prob, mutual_information
+from vaekit.metrics.verdict import CollapseThresholds, CollapseVerdict, collapse_verdict
+from vaekit.protocols import HasPosterior
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def diagnose_stats(
     )
 
 
-def model_log_prior(model: LatentModel) -> LogDensity | None:
+def model_log_prior(model: HasPosterior) -> LogDensity | None:
     """log p(z) of the model's prior for CPU ``z (B, D)`` (float64 out), ``None`` without one."""
     if model.prior is None:
         return None

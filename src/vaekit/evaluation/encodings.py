@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor
-from torch.distributions import Distribution, Independent, Normal
 
-from vaekit.distributions import kl_per_dim, kl_term
-from vaekit.models.latent import LatentModel
+from vaekit.distributions import kl_per_dim, kl_term, mean_of
+from vaekit.objectives.tc import diagonal_gaussian
+from vaekit.protocols import HasPosterior
 from vaekit.registry import VaekitError
 
 
@@ -54,22 +54,11 @@ class PosteriorStats:
         return self.mean.shape[1]
 
 
-def diagonal_gaussian(q: Distribution) -> tuple[Tensor, Tensor] | None:
-    """``(loc, scale)`` of an ``Independent(Normal, 1)`` posterior, else ``None``."""
-    if (
-        isinstance(q, Independent)
-        and isinstance(q.base_dist, Normal)
-        and q.reinterpreted_batch_ndims == 1
-    ):
-        return q.base_dist.loc, q.base_dist.scale
-    return None
-
-
 def require_posterior(model: object) -> None:
-    """Raise a clear error unless ``model`` encodes to a distribution q(z|x) (a LatentModel)."""
-    if not isinstance(model, LatentModel):
+    """Raise a clear error unless ``model`` encodes to a distribution q(z|x)."""
+    if not isinstance(model, HasPosterior):
         raise VaekitError(
-            f"this needs a model whose encoder gives a posterior q(z|x) (a LatentModel); "
+            f"this needs a model whose encoder gives a posterior q(z|x); "
             f"{type(model).__name__} has none (quantized models: see the codebook statistics)"
         )
 
@@ -78,17 +67,9 @@ def _cpu64(t: Tensor) -> Tensor:
     return t.detach().cpu().double()
 
 
-def _mean(q: Distribution, mc_samples: int) -> Tensor:
-    """E_q[z] ``(B, D)``: analytic when the family defines it, else a Monte-Carlo average."""
-    try:
-        return q.mean
-    except NotImplementedError:
-        return q.sample((mc_samples,)).mean(0)
-
-
 @torch.no_grad()
 def posterior_means(
-    model: LatentModel,
+    model: HasPosterior,
     x: Tensor,
     y: Tensor | None = None,
     *,
@@ -101,13 +82,14 @@ def posterior_means(
     parts = []
     for i in range(0, x.shape[0], batch_size):
         yb = None if y is None else y[i : i + batch_size].to(device)
-        parts.append(_cpu64(_mean(model.encode(x[i : i + batch_size].to(device), yb), mc_samples)))
+        q = model.encode(x[i : i + batch_size].to(device), yb)
+        parts.append(_cpu64(mean_of(q, mc_samples)))
     return torch.cat(parts)
 
 
 @torch.no_grad()
 def encode_posterior(
-    model: LatentModel,
+    model: HasPosterior,
     x: Tensor,
     y: Tensor | None = None,
     *,
@@ -138,9 +120,9 @@ def encode_posterior(
             fields["mean"].append(loc)
         else:
             fields["sample"].append(_cpu64(q.sample()))
-            fields["mean"].append(_cpu64(_mean(q, mc_samples)))
+            fields["mean"].append(_cpu64(mean_of(q, mc_samples)))
         if model.prior is not None:
-            p = model.prior_dist()
+            p = model.prior_dist(yb)
             per_dim = kl_per_dim(q, p)
             if per_dim is not None:
                 fields["kl"].append(_cpu64(per_dim))

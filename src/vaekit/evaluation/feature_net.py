@@ -119,9 +119,8 @@ def _cache_path(data: DataSplits, epochs: int, seed: int) -> Path:
         MIN_STEPS,
     ]
     h.update(json.dumps(settings).encode())
-    train = data.train.take(MAX_TRAIN)
+    train = data.train.batch(torch.arange(min(MAX_TRAIN, len(data.train))))
     h.update(train.x.cpu().contiguous().numpy().tobytes())
-    h.update(str(train.scale).encode())
     h.update(train.y.cpu().numpy().tobytes())
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(data.name).stem) or "data"
     return cache_root() / "features" / f"{stem}-{h.hexdigest()[:16]}.safetensors"
@@ -142,8 +141,8 @@ def _load(path: Path, net: FeatureNet) -> float | None:
 def _train(net: FeatureNet, data: DataSplits, epochs: int, seed: int) -> float:
     """Fit ``net`` on the training labels; return the validation accuracy."""
     device = next(net.parameters()).device
-    x, y = data.train.take(MAX_TRAIN).batch(torch.arange(min(MAX_TRAIN, len(data.train))))
-    x, y = x.to(device), y.to(device)
+    b = data.train.batch(torch.arange(min(MAX_TRAIN, len(data.train)))).to(device)
+    x, y = b.x, b.y
     opt = torch.optim.Adam(net.parameters(), lr=LR)
     gen = torch.Generator().manual_seed(seed)
     net.train()
@@ -155,10 +154,10 @@ def _train(net: FeatureNet, data: DataSplits, epochs: int, seed: int) -> float:
             loss.backward()
             opt.step()
     net.eval()
-    val = data.val.take(MAX_VAL)
-    if not len(val) or val.y is None:
+    if not len(data.val) or data.val.y is None:
         return float("nan")
-    vx, vy = val.batch(torch.arange(len(val)))
+    b = data.val.batch(torch.arange(min(MAX_VAL, len(data.val))))
+    vx, vy = b.x, b.y
     with torch.no_grad():
         pred = torch.cat(
             [net(vx[i : i + 512].to(device)).argmax(-1).cpu() for i in range(0, len(vx), 512)]

@@ -6,9 +6,10 @@ import math
 from dataclasses import dataclass
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
-from vaekit.models.latent import LatentModel
+from vaekit.data import ArrayDataset
+from vaekit.types import DataSource, iter_batches
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class Batching:
     samples: int
 
 
-def plan_batches(model: LatentModel, k: int, memory_budget_mb: float) -> Batching:
+def plan_batches(model: nn.Module, k: int, memory_budget_mb: float) -> Batching:
     """Fit ``inputs × samples`` decoded samples into the budget.
 
     A decoded sample costs roughly its likelihood parameters and data copy plus the
@@ -34,21 +35,22 @@ def plan_batches(model: LatentModel, k: int, memory_budget_mb: float) -> Batchin
 
 @torch.no_grad()
 def dataset_log_likelihood(
-    model: LatentModel,
-    x: Tensor,
-    y: Tensor | None,
+    model: nn.Module,
+    data: DataSource | Tensor,
     k: int,
     memory_budget_mb: float = 256,
 ) -> Tensor:
     """log p(x) per example ``(N,)`` by importance sampling with ``k`` samples each.
 
+    ``data`` is a source (labels go to conditional models) or a tensor of examples.
     Vectorised: each input is encoded once and its samples are decoded in as few
     batched calls as the memory budget allows; logsumexp-stable throughout.
     """
+    source = ArrayDataset(data) if isinstance(data, Tensor) else data
     plan = plan_batches(model, k, memory_budget_mb)
-    out = []
-    for i in range(0, x.shape[0], plan.inputs):
-        xb = x[i : i + plan.inputs]
-        yb = None if y is None else y[i : i + plan.inputs]
-        out.append(model.log_likelihood(xb, k=k, y=yb, chunk=plan.samples))
+    device = next(model.parameters()).device
+    out = [
+        model.log_likelihood(b.x, k=k, y=b.y, chunk=plan.samples)
+        for b in iter_batches(source, plan.inputs, device)
+    ]
     return torch.cat(out)

@@ -30,13 +30,14 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-from vaekit.data.base import ArrayDataset, DataSplits
+from vaekit.data.base import DataSplits
 from vaekit.evaluation.diagnostics import diagnose_stats, model_log_prior
 from vaekit.evaluation.encodings import encode_posterior, posterior_means
 from vaekit.evaluation.feature_net import feature_classifier
 from vaekit.evaluation.registry import EVAL_METRICS
+from vaekit.protocols import Generative
 from vaekit.registry import VaekitError
-from vaekit.types import FactorDataset
+from vaekit.types import DataSource, FactorDataset
 
 
 class Run(Protocol):
@@ -49,7 +50,7 @@ MAX_POINTS = 10_000
 FACTOR_DATASETS = "dsprites"  # named in errors: the registered datasets with factors
 
 
-def _split(splits: DataSplits, split: str) -> ArrayDataset:
+def _split(splits: DataSplits, split: str) -> DataSource:
     return getattr(splits, split)
 
 
@@ -71,8 +72,8 @@ def _codes_and_factors(
             f"(datasets with factors: {FACTOR_DATASETS})"
         )
     idx = _subset(len(ds), MAX_POINTS, seed)
-    x, y = ds.batch(idx)
-    return posterior_means(run.model, x, y).numpy(), ds.factors[idx].cpu().numpy()
+    b = ds.batch(idx)
+    return posterior_means(run.model, b.x, b.y).numpy(), ds.factors[idx].cpu().numpy()
 
 
 def checked_metric(name: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -204,8 +205,8 @@ def factor_vae_metric(
 def mutual_information_metric(run: Run, splits: DataSplits, split: str) -> dict[str, Any]:
     """I(x; z) in nats under the aggregate posterior (as ``vaekit diagnose`` reports it)."""
     ds = _split(splits, split)
-    x, y = ds.batch(torch.arange(len(ds)))
-    stats = encode_posterior(run.model, x, y, generator=torch.Generator().manual_seed(0))
+    b = ds.batch(torch.arange(len(ds)))
+    stats = encode_posterior(run.model, b.x, b.y, generator=torch.Generator().manual_seed(0))
     diag = diagnose_stats(stats, model_log_prior(run.model), split=split)
     if diag.mutual_information is None:
         reason = diag.unavailable.get("mutual_information", "too few examples")
@@ -220,12 +221,12 @@ def fid_metric(
     """Fréchet distance, precision, recall in a vaekit-trained classifier's features (not FID)."""
     from vaekit.evaluation.sample_quality import draw_samples, sample_quality  # scipy: ~0.4 s
 
-    if run.model.prior is None:
+    if not (isinstance(run.model, Generative) and run.model.can_sample()):
         raise VaekitError("metric 'fid' needs a model with a prior to sample from")
     device = next(run.model.parameters()).device
     classifier = feature_classifier(splits, device=device, seed=seed)
     ds = _split(splits, split)
-    real = ds.batch(_subset(len(ds), max_examples, seed))[0]
+    real = ds.batch(_subset(len(ds), max_examples, seed)).x
     fake = draw_samples(run.model, len(real), seed=seed)
     quality = checked_metric("fid", sample_quality, classifier.net, real, fake)
     return {

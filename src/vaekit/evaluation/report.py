@@ -1,89 +1,84 @@
-"""The built-in evaluation used by ``vaekit train``'s final report and ``vaekit evaluate``."""
+"""The built-in evaluation used by ``vaekit train``'s final report and ``vaekit evaluate``.
+
+What runs is chosen by capability: a model with a codebook gets the codebook evaluation
+(:mod:`vaekit.evaluation.codebook`), a model with a posterior the evaluation below. Both
+read the data as a :class:`~vaekit.types.DataSource`, a batch at a time.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from vaekit.config import EvalConfig
-from vaekit.distributions import kl_per_dim, kl_term
-from vaekit.evaluation.collapse import active_units
+from vaekit.distributions import kl_per_dim, mean_of
+from vaekit.evaluation.codebook import evaluate_quantized
 from vaekit.evaluation.likelihood import dataset_log_likelihood
-from vaekit.models.latent import LatentModel
+from vaekit.evaluation.result import EvalResult
+from vaekit.metrics.collapse import active_units
 from vaekit.ops import nats_to_bits_per_dim
+from vaekit.protocols import HasCodebook, HasPosterior
+from vaekit.registry import VaekitError
+from vaekit.types import DataSource, iter_batches
 
-
-@dataclass(frozen=True)
-class EvalResult:
-    """Test-set measurements in nats per example (positive NLL; ELBO is a log-likelihood bound).
-
-    Fields that a model cannot have (ELBO and NLL of a model without a prior) are ``None``;
-    ``extras`` holds what only some models or requests add (codebook stats, named metrics).
-    """
-
-    split: str
-    num_examples: int
-    recon: float
-    elbo: float | None
-    kl: float | None
-    kl_per_dim: list[float] | None
-    active_units: int
-    active_dims: list[int]
-    active_threshold: float
-    nll: float | None
-    nll_samples: int
-    bits_per_dim: float | None
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict; ``extras`` (model-specific stats, named metrics) join the top level."""
-        out = asdict(self)
-        out.update(out.pop("extras"))
-        return out
+EVAL_BATCH = 512
 
 
 @torch.no_grad()
 def evaluate_model(
-    model: LatentModel, x: Tensor, y: Tensor | None, cfg: EvalConfig, split: str = "test"
+    model: nn.Module,
+    data: DataSource,
+    cfg: EvalConfig,
+    split: str = "test",
+    batch_size: int = EVAL_BATCH,
 ) -> EvalResult:
-    """ELBO, reconstruction, KL (total and per dimension), active units and IS-NLL on ``x``.
-
-    Models with a ``quantizer`` get the codebook evaluation (``evaluation/codebook.py``).
-    """
-    if hasattr(model, "quantizer"):
-        from vaekit.evaluation.codebook import evaluate_quantized  # it imports EvalResult
-
-        return evaluate_quantized(model, x, y, cfg, split)
+    """Evaluate ``model`` on every example of ``data`` (in eval mode, on its device)."""
     model.eval()
+    if isinstance(model, HasCodebook):
+        return evaluate_quantized(model, data, cfg, split, batch_size)
+    if isinstance(model, HasPosterior):
+        return evaluate_posterior(model, data, cfg, split, batch_size)
+    raise VaekitError(f"{type(model).__name__} has neither a posterior nor a codebook to evaluate")
+
+
+@torch.no_grad()
+def evaluate_posterior(
+    model: nn.Module,
+    data: DataSource,
+    cfg: EvalConfig,
+    split: str = "test",
+    batch_size: int = EVAL_BATCH,
+) -> EvalResult:
+    """ELBO, reconstruction, KL (total and per dimension), active units and IS-NLL.
+
+    One posterior sample per example for the reconstruction and (when not analytic) the
+    KL; sums over batches are divided by the number of examples once.
+    """
     has_prior = model.prior is not None
-    recon_sum, kl_sum = 0.0, 0.0
+    device = next(model.parameters()).device
+    recon_sum = torch.zeros((), dtype=torch.float64, device=device)
+    kl_sum = torch.zeros((), dtype=torch.float64, device=device)
     kl_dims: Tensor | None = None
     means = []
-    bs = 512
-    for i in range(0, x.shape[0], bs):
-        xb = x[i : i + bs]
-        yb = None if y is None else y[i : i + bs]
-        q = model.encode(xb, yb)
-        z = q.rsample()
-        recon_sum += -model.log_px_given_z(xb, z, yb).sum().item()
-        means.append(q.mean)
+    for batch in iter_batches(data, batch_size, device):
+        p = model.forward_pass(batch)
+        recon_sum += -p.log_px.double().sum()
+        means.append(mean_of(p.q))
         if has_prior:
-            p = model.prior_dist()
-            kl_sum += kl_term(q, p, z).sum().item()
-            per_dim = kl_per_dim(q, p)
+            kl_sum += p.kl.double().sum()
+            per_dim = kl_per_dim(p.q, p.prior)
             if per_dim is not None:
-                kl_dims = per_dim.sum(0) if kl_dims is None else kl_dims + per_dim.sum(0)
-    n = x.shape[0]
+                total = per_dim.double().sum(0)
+                kl_dims = total if kl_dims is None else kl_dims + total
+    n = len(data)
     active = active_units(torch.cat(means), cfg.active_threshold).nonzero().flatten().tolist()
-    recon, kl = recon_sum / n, kl_sum / n
+    recon, kl = recon_sum.item() / n, kl_sum.item() / n
     nll = bpd = None
     if has_prior and cfg.nll_samples > 0:
-        log_px = dataset_log_likelihood(model, x, y, cfg.nll_samples, cfg.memory_budget_mb)
-        nll = -log_px.mean().item()
+        log_px = dataset_log_likelihood(model, data, cfg.nll_samples, cfg.memory_budget_mb)
+        nll = -log_px.double().mean().item()
         bpd = float(nats_to_bits_per_dim(nll, math.prod(model.input_shape)))
     return EvalResult(
         split=split,

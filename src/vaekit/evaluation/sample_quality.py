@@ -4,7 +4,7 @@ k-NN precision/recall between held-out images and model samples.
 Features are the penultimate layer of :class:`~vaekit.evaluation.feature_net.FeatureNet`
 trained on the dataset's labels. **Not the Inception FID**: the numbers compare models on
 the same dataset and classifier only, never with papers. The distance and the
-precision/recall (k = 3) are those of :mod:`vaekit.evaluation.frechet`.
+precision/recall (k = 3) are those of :mod:`vaekit.metrics.frechet`.
 
 For binarised data the held-out images are binary while samples are likelihood means
 (grey); the distance counts that difference too.
@@ -19,8 +19,8 @@ import torch
 from torch import Tensor
 
 from vaekit.evaluation.feature_net import FeatureNet
-from vaekit.evaluation.frechet import frechet_distance, precision_recall
-from vaekit.models.latent import LatentModel
+from vaekit.metrics.frechet import frechet_distance, precision_recall
+from vaekit.protocols import Generative
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def sample_quality(net: FeatureNet, real: Tensor, fake: Tensor, k: int = 3) -> S
 
 
 @torch.no_grad()
-def draw_samples(model: LatentModel, n: int, seed: int = 0, batch_size: int = 500) -> Tensor:
+def draw_samples(model: Generative, n: int, seed: int = 0, batch_size: int = 500) -> Tensor:
     """``n`` decoded prior samples ``(n, *shape)`` on the CPU, seeded without touching
     torch's global generators."""
     device = next(model.parameters()).device

@@ -9,9 +9,10 @@ For a draw z_n ~ q(z | x_n) of each of N examples (Hoffman & Johnson 2016; Chen 
 
 where q(z) = (1/N) Σ_m q(z|x_m) is the aggregate posterior of the set. log q(z) and
 log q(z_d) come from minibatches, with the minibatch-weighted (``mws``) or
-minibatch-stratified (``mss``) weights of :func:`~vaekit.evaluation.information.
-tc_decomposition`: the N examples are shuffled (seeded) and cut into near-equal batches
-of at most ``batch_size``, with dataset size N. Every estimator sees the same draws;
+minibatch-stratified (``mss``) weights of :func:`~vaekit.objectives.tc.
+tc_decomposition` — the estimator the ``tc`` training term uses: the N examples are
+shuffled (seeded) and cut into near-equal batches of at most ``batch_size``, with
+dataset size N. Every estimator sees the same draws;
 the averages over the N examples are reported, together with ``kl``, the mean of
 log q(z|x) − log p(z) at those draws, computed directly — a Monte-Carlo estimate of
 the average KL(q(z|x) ‖ p(z)) that mi + tc + dwkl must equal, for each estimator.
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from vaekit.evaluation.information import tc_decomposition
+from vaekit.objectives.tc import tc_decomposition
 from vaekit.ops import normal_log_prob
 
 LogDensity = Callable[[Tensor], Tensor]  # z (B, D) -> log p(z) (B,)

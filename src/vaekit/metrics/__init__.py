@@ -1,37 +1,52 @@
-"""Disentanglement metrics on codes of data with known factors of variation.
+"""Measurements on arrays: pure functions of codes, factors, features and posterior
+parameters that never see a model or a data source.
 
-Codes/factors metrics take ``codes (N, D)`` and integer ``factors (N, K)`` (numpy or
-torch): :func:`mig`, :func:`sap` (floats), :func:`dci`, :func:`modularity_explicitness`
-(dicts of named floats), with the matrices behind them for heat maps
-(:func:`mig_matrix`, :func:`sap_matrix`, :func:`dci_importance`,
-:func:`mutual_info_matrix`). Dataset metrics take a representation function and a
-:class:`~vaekit.types.FactorDataset`: :func:`beta_vae_score`, :func:`factor_vae_score`
-(evaluation accuracies). Defaults follow disentanglement_lib (Locatello et al. 2019);
-each module documents its choices.
+The rule between the two packages: ``metrics/`` computes numbers from tensors or numpy
+arrays; ``evaluation/`` runs a model over data to produce those arrays and calls
+``metrics/`` (and the estimators shared with training in ``objectives/``).
+
+* Disentanglement on codes ``(N, D)`` and integer factors ``(N, K)``: :func:`mig`,
+  :func:`sap`, :func:`dci`, :func:`modularity_explicitness`, with the matrices behind
+  them (:func:`mig_matrix`, :func:`sap_matrix`, :func:`dci_importance`,
+  :func:`mutual_info_matrix`); dataset scores from a representation function and a
+  :class:`~vaekit.types.FactorDataset`: :func:`beta_vae_score`, :func:`factor_vae_score`.
+  Defaults follow disentanglement_lib (Locatello et al. 2019).
+* Information in a diagonal-Gaussian posterior: :mod:`vaekit.metrics.information`.
+* Posterior collapse: :mod:`vaekit.metrics.collapse` (active units),
+  :mod:`vaekit.metrics.verdict` (the per-dimension verdict).
+* Sample quality: :mod:`vaekit.metrics.frechet` (Fréchet distance, precision/recall).
+
+Names are imported lazily: scikit-learn (behind DCI, SAP and the dataset scores) takes
+about a second to import, and ``import vaekit.metrics.collapse`` should not pay for it.
 """
 
-from vaekit.metrics.beta_vae import beta_vae_score
-from vaekit.metrics.dci import completeness, dci, dci_importance, disentanglement
-from vaekit.metrics.factor_vae import factor_vae_score
-from vaekit.metrics.importance import IMPORTANCE_MODELS
-from vaekit.metrics.mig import mig, mig_matrix
-from vaekit.metrics.modularity import modularity_explicitness, modularity_per_code
-from vaekit.metrics.mutual_info import mutual_info_matrix
-from vaekit.metrics.sap import sap, sap_matrix
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "IMPORTANCE_MODELS",
-    "beta_vae_score",
-    "completeness",
-    "dci",
-    "dci_importance",
-    "disentanglement",
-    "factor_vae_score",
-    "mig",
-    "mig_matrix",
-    "modularity_explicitness",
-    "modularity_per_code",
-    "mutual_info_matrix",
-    "sap",
-    "sap_matrix",
-]
+_WHERE = {
+    "IMPORTANCE_MODELS": "importance",
+    "beta_vae_score": "beta_vae",
+    "completeness": "dci",
+    "dci": "dci",
+    "dci_importance": "dci",
+    "disentanglement": "dci",
+    "factor_vae_score": "factor_vae",
+    "mig": "mig",
+    "mig_matrix": "mig",
+    "modularity_explicitness": "modularity",
+    "modularity_per_code": "modularity",
+    "mutual_info_matrix": "mutual_info",
+    "sap": "sap",
+    "sap_matrix": "sap",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a metric's module on first use, and keep the name bound to the function (the
+    import binds ``mig``, ``sap`` and ``dci`` to their modules first)."""
+    if name in _WHERE:
+        value = getattr(import_module(f"vaekit.metrics.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'vaekit.metrics' has no attribute {name!r}")

@@ -3,20 +3,24 @@
 A registered model is a config dataclass: its fields are the saved config, its
 docstring's first line is the description ``vaekit models`` prints, and
 :meth:`LatentConfig.build` turns it into a model. A new model is a subclass that
-changes defaults and :meth:`LatentConfig.objective` — a few lines.
+changes defaults and :meth:`LatentConfig.default_objective` — a few lines.
+
+Every model config has an ``objective`` field: ``None`` means the model's own objective
+(built from its hyperparameters such as ``beta``), a list of term specs replaces it
+(``[recon, {name: kl, weight: 4}]``, see :mod:`vaekit.objectives`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from torch import nn
+from typing import Any, ClassVar
 
 from vaekit.likelihoods import LIKELIHOODS
 from vaekit.models.latent import LatentModel
 from vaekit.nn import DECODERS, ENCODERS
+from vaekit.objectives import Objective, build_objective
 from vaekit.posteriors import POSTERIORS
 from vaekit.priors import PRIORS
 from vaekit.registry import ConfigError, Registry, VaekitError
@@ -26,11 +30,42 @@ MODELS: Registry[Any] = Registry("model")
 Spec = str | dict[str, Any]
 
 
+class ObjectiveConfig:
+    """The rule of the ``objective`` field that every model config has.
+
+    ``objective_fields`` names the hyperparameters that :meth:`default_objective` reads;
+    setting one of them away from its default while also giving ``objective`` is an
+    error (it would be silently unused).
+    """
+
+    objective: list[Spec] | None
+    objective_fields: ClassVar[tuple[str, ...]] = ()
+
+    def default_objective(self) -> list[Spec]:
+        """The model's own objective as term specs; each model overrides this."""
+        raise NotImplementedError
+
+    def build_objective(self) -> Objective:
+        """The configured objective (``objective``, else the model's own)."""
+        if self.objective is None:
+            return build_objective(self.default_objective())
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}
+        changed = [k for k in self.objective_fields if getattr(self, k) != defaults[k]]
+        if changed:
+            raise ConfigError(
+                f"model.{changed[0]} has no effect when model.objective is given; "
+                "set it in the objective's terms instead"
+            )
+        return build_objective(self.objective)
+
+
 @dataclass
-class LatentConfig:
+class LatentConfig(ObjectiveConfig):
     """Fields shared by every latent-variable model; parts are registry specs.
 
-    A spec is a registered name or ``{name: ..., **constructor options}``.
+    A spec is a registered name or ``{name: ..., **constructor options}``. The prior
+    is built with ``latent_dim`` and, where its factory accepts them, the data's
+    ``input_shape`` and ``num_classes``.
     """
 
     name: str = "vae"
@@ -41,10 +76,7 @@ class LatentConfig:
     prior: Spec | None = "standard_normal"
     likelihood: Spec = "bernoulli"
     conditional: bool = False
-
-    def objective(self) -> nn.Module:
-        """The training objective; each model overrides this."""
-        raise NotImplementedError
+    objective: list[Spec] | None = None
 
     def build(self, input_shape: Sequence[int], num_classes: int | None = None) -> LatentModel:
         """Assemble the model for data of per-example ``input_shape``."""
@@ -67,7 +99,14 @@ class LatentConfig:
         prior = (
             None
             if self.prior is None
-            else build_part(PRIORS, self.prior, "prior", latent_dim=self.latent_dim)
+            else build_part(
+                PRIORS,
+                self.prior,
+                "prior",
+                latent_dim=self.latent_dim,
+                input_shape=tuple(input_shape),
+                num_classes=n_cls or num_classes or 0,
+            )
         )
         decoder = build_part(
             DECODERS,
@@ -77,17 +116,20 @@ class LatentConfig:
             out_shape=tuple(input_shape),
             num_params=likelihood.num_params,
         )
-        return LatentModel(
+        objective = self.build_objective()
+        model = LatentModel(
             encoder,
             posterior,
             prior,
             decoder,
             likelihood,
-            self.objective(),
+            objective,
             input_shape=input_shape,
             latent_dim=self.latent_dim,
             num_classes=n_cls,
         )
+        objective.check(model)
+        return model
 
 
 def build_likelihood(spec: Spec, input_shape: Sequence[int]) -> Any:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from torch import nn
-
-from vaekit.models.base import MODELS, LatentConfig
-from vaekit.objectives import IWAEBound
+from vaekit.models.base import MODELS, LatentConfig, Spec
 
 
 @MODELS.register("iwae")
@@ -17,6 +14,7 @@ class IWAEConfig(LatentConfig):
 
     name: str = "iwae"
     k: int = 5
+    objective_fields = ("k",)
 
-    def objective(self) -> nn.Module:
-        return IWAEBound(k=self.k)
+    def default_objective(self) -> list[Spec]:
+        return [{"name": "iwae", "k": self.k}]

@@ -1,23 +1,60 @@
-"""The one model class: a named composition of encoder, posterior, prior, decoder,
-likelihood and objective. Every continuous model in vaekit is a ``LatentModel``;
-they differ only in their parts (see ``models/*.py`` for the compositions)."""
+"""The one continuous model class: a named composition of encoder, posterior, prior,
+decoder, likelihood and objective. Every continuous model in vaekit is a ``LatentModel``;
+they differ only in their parts (see ``models/*.py`` for the compositions).
+
+A ``LatentModel`` has the capabilities :class:`~vaekit.protocols.HasPosterior`,
+:class:`~vaekit.protocols.HasLikelihood` and :class:`~vaekit.protocols.Generative`, and
+the engine's default contract (:class:`~vaekit.types.OneStep`: one ``main`` optimizer,
+one step).
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cached_property
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.distributions import Distribution
 
-from vaekit.distributions import kl_term
+from vaekit.distributions import kl_term, mean_of
+from vaekit.objectives import Objective
 from vaekit.registry import VaekitError
-from vaekit.types import StepContext, StepOut
+from vaekit.types import Batch, OneStep, PriorContext, StepContext, StepOut
 
 
-class LatentModel(nn.Module):
+class LatentPass:
+    """One objective evaluation's shared quantities (see :class:`vaekit.objectives.Pass`),
+    each computed on first use: ``q``, one reparameterised draw ``z``, ``prior``,
+    ``log_px`` = log p(x|z) and ``kl`` = KL(q ‖ p) (analytic when registered)."""
+
+    def __init__(self, model: LatentModel, batch: Batch) -> None:
+        self.model, self.batch = model, batch
+
+    @cached_property
+    def q(self) -> Distribution:
+        return self.model.encode(self.batch.x, self.batch.y)
+
+    @cached_property
+    def z(self) -> Tensor:
+        return self.q.rsample()
+
+    @cached_property
+    def prior(self) -> Distribution:
+        return self.model.prior_dist(self.batch.y)
+
+    @cached_property
+    def log_px(self) -> Tensor:
+        return self.model.log_px_given_z(self.batch.x, self.z, self.batch.y)
+
+    @cached_property
+    def kl(self) -> Tensor:
+        return kl_term(self.q, self.prior, self.z)
+
+
+class LatentModel(OneStep, nn.Module):
     """x → encoder → posterior q(z|x) → z → decoder → likelihood p(x|z), with prior p(z).
 
     With ``num_classes > 0`` the model is conditional: a one-hot label is appended
@@ -31,7 +68,7 @@ class LatentModel(nn.Module):
         prior: nn.Module | None,
         decoder: nn.Module,
         likelihood: nn.Module,
-        objective: nn.Module,
+        objective: Objective,
         input_shape: Sequence[int],
         latent_dim: int,
         num_classes: int = 0,
@@ -69,11 +106,16 @@ class LatentModel(nn.Module):
         """E[x | z] for latents ``(B, D)`` → ``(B, *shape)``."""
         return self.likelihood.mean(self.decoder_params(z, y))
 
-    def prior_dist(self) -> Distribution:
-        """p(z); a clear error for models without a prior (the plain autoencoder)."""
+    def prior_dist(self, y: Tensor | None = None) -> Distribution:
+        """p(z) (p(z | y) for a conditional prior); a clear error without a prior (the
+        plain autoencoder). The prior sees the model (:class:`~vaekit.types.PriorContext`)."""
         if self.prior is None:
             raise VaekitError("this model has no prior (a deterministic autoencoder)")
-        return self.prior()
+        return self.prior(PriorContext(self, y))
+
+    def can_sample(self) -> bool:
+        """Whether the model has a prior to sample from."""
+        return self.prior is not None
 
     def log_px_given_z(self, x: Tensor, z: Tensor, y: Tensor | None = None) -> Tensor:
         """log p(x | z) for ``z`` of shape ``(B, D)`` → ``(B,)`` or ``(K, B, D)`` → ``(K, B)``.
@@ -91,13 +133,12 @@ class LatentModel(nn.Module):
         """
         q = self.encode(x, y) if q is None else q
         z = q.rsample((k,))
-        return self.log_px_given_z(x, z, y) + self.prior_dist().log_prob(z) - q.log_prob(z)
+        return self.log_px_given_z(x, z, y) + self.prior_dist(y).log_prob(z) - q.log_prob(z)
 
     def elbo(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         """The evidence lower bound per example ``(B,)`` (β = 1, one sample, analytic KL)."""
-        q = self.encode(x, y)
-        z = q.rsample()
-        return self.log_px_given_z(x, z, y) - kl_term(q, self.prior_dist(), z)
+        p = LatentPass(self, Batch(x, y))
+        return p.log_px - p.kl
 
     @torch.no_grad()
     def log_likelihood(
@@ -122,16 +163,26 @@ class LatentModel(nn.Module):
 
         A conditional model without ``y`` cycles through the classes.
         """
-        z = self.prior_dist().sample((n,))
         if self.num_classes and y is None:
-            y = torch.arange(n, device=z.device) % self.num_classes
+            y = torch.arange(n, device=self.device) % self.num_classes
+        prior = self.prior_dist(y)
+        z = prior.sample(() if prior.batch_shape == (n,) else (n,))
         return self.decode(z, y)
 
     @torch.no_grad()
     def reconstruct(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         """Decode the posterior mean: ``(B, *shape)`` → ``(B, *shape)``."""
-        return self.decode(self.encode(x, y).mean, y)
+        return self.decode(mean_of(self.encode(x, y)), y)
 
-    def step(self, x: Tensor, y: Tensor | None, ctx: StepContext) -> StepOut:
+    @property
+    def device(self) -> torch.device:
+        """Where the model's parameters live."""
+        return next(self.parameters()).device
+
+    def forward_pass(self, batch: Batch) -> LatentPass:
+        """The lazily computed quantities that objective terms read."""
+        return LatentPass(self, batch)
+
+    def step(self, batch: Batch, ctx: StepContext) -> StepOut:
         """One objective evaluation on a batch (the engine calls this)."""
-        return self.objective(self, x, y, ctx)
+        return self.objective(LatentPass(self, batch), ctx)

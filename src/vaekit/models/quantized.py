@@ -4,6 +4,9 @@ Every quantized model (VQ-VAE and its variants, FSQ, LFQ, residual and grouped V
 is a :class:`QuantizedModel`; they differ only in the quantizer spec of their config
 (see ``models/vqvae.py``). Sampling needs a prior over the code indices, trained
 afterwards by ``vaekit train-prior RUN_DIR`` and attached as :attr:`QuantizedModel.prior`.
+
+A ``QuantizedModel`` has the capabilities :class:`~vaekit.protocols.HasCodebook`,
+:class:`~vaekit.protocols.HasLikelihood` and :class:`~vaekit.protocols.Generative`.
 """
 
 from __future__ import annotations
@@ -12,19 +15,41 @@ import inspect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 from torch import Tensor, nn
 
-from vaekit.models.base import Spec, build_likelihood, build_part
+from vaekit.models.base import ObjectiveConfig, Spec, build_likelihood, build_part
 from vaekit.nn import DECODERS, ENCODERS
-from vaekit.objectives import QuantizedReconstruction
+from vaekit.nn.registry import GridEncoder
+from vaekit.objectives import Objective
 from vaekit.quantizers import QUANTIZERS, CodeUsage
 from vaekit.registry import ConfigError, VaekitError, split_spec
-from vaekit.types import QuantOut, StepContext, StepOut
+from vaekit.types import Batch, OneStep, QuantOut, StepContext, StepOut
 
 
-class QuantizedModel(nn.Module):
+class QuantPass:
+    """One objective evaluation's shared quantities: ``quant`` (the quantizer's
+    :class:`~vaekit.types.QuantOut`), ``z`` = z_q and ``log_px`` = log p(x | z_q)."""
+
+    def __init__(self, model: QuantizedModel, batch: Batch) -> None:
+        self.model, self.batch = model, batch
+
+    @cached_property
+    def quant(self) -> QuantOut:
+        return self.model.encode(self.batch.x)
+
+    @cached_property
+    def z(self) -> Tensor:
+        return self.quant.z_q
+
+    @cached_property
+    def log_px(self) -> Tensor:
+        return self.model.log_px_given_z(self.batch.x, self.z)
+
+
+class QuantizedModel(OneStep, nn.Module):
     """x → encoder → ``z_e (B, *grid, D)`` → quantizer → ``z_q`` → decoder → p(x | z_q).
 
     ``code_shape`` is the shape of one example's indices, ``(*grid, *index_shape)``
@@ -39,7 +64,7 @@ class QuantizedModel(nn.Module):
         quantizer: nn.Module,
         decoder: nn.Module,
         likelihood: nn.Module,
-        objective: nn.Module,
+        objective: Objective,
         input_shape: Sequence[int],
     ) -> None:
         super().__init__()
@@ -52,12 +77,21 @@ class QuantizedModel(nn.Module):
         self.code_length = math.prod(self.code_shape)
         self.num_classes = 0
 
+    @property
+    def codebook_size(self) -> int:
+        """Codes per index: every entry of the indices is in ``[0, codebook_size)``."""
+        return self.quantizer.codebook_size
+
     # -- public API -----------------------------------------------------------------------
     def encode(self, x: Tensor, y: Tensor | None = None) -> QuantOut:
         """Quantized codes of ``x``: ``z_q (B, *grid, D)``, ``indices (B, *code_shape)``."""
         return self.quantizer(self.encoder(x))
 
-    def decoder_params(self, z_q: Tensor) -> Tensor:
+    def encode_indices(self, x: Tensor) -> Tensor:
+        """Code indices of ``x``: ``(B, *code_shape)``."""
+        return self.encode(x).indices
+
+    def decoder_params(self, z_q: Tensor, y: Tensor | None = None) -> Tensor:
         """Likelihood parameters for ``z_q (B, *grid, D)`` → ``(B, P, *shape)``."""
         return self.decoder(z_q)
 
@@ -89,6 +123,10 @@ class QuantizedModel(nn.Module):
         indices = self.prior.sample(n).view(n, *self.code_shape)
         return self.decode_indices(indices)
 
+    def can_sample(self) -> bool:
+        """Whether a prior over codes is attached."""
+        return self.prior is not None
+
     def dead_codes(self) -> Tensor:
         """Codes idle for ``dead_after`` training steps, summed over the quantizer (no sync)."""
         counters = [m.dead.sum() for m in self.quantizer.modules() if isinstance(m, CodeUsage)]
@@ -96,13 +134,17 @@ class QuantizedModel(nn.Module):
             return next(self.parameters()).new_zeros(())
         return torch.stack(counters).sum().float()
 
-    def step(self, x: Tensor, y: Tensor | None, ctx: StepContext) -> StepOut:
+    def forward_pass(self, batch: Batch) -> QuantPass:
+        """The lazily computed quantities that objective terms read."""
+        return QuantPass(self, batch)
+
+    def step(self, batch: Batch, ctx: StepContext) -> StepOut:
         """One objective evaluation on a batch (the engine calls this)."""
-        return self.objective(self, x, y, ctx)
+        return self.objective(QuantPass(self, batch), ctx)
 
 
 @dataclass
-class QuantizedConfig:
+class QuantizedConfig(ObjectiveConfig):
     """Fields shared by every quantized model; parts are registry specs.
 
     ``latent_dim`` is the size ``D`` of each latent vector, the quantizer's ``dim``.
@@ -117,6 +159,11 @@ class QuantizedConfig:
     decoder: Spec = "conv_grid"
     quantizer: Spec = "vq"
     likelihood: Spec = "bernoulli"
+    objective: list[Spec] | None = None
+
+    def default_objective(self) -> list[Spec]:
+        """Reconstruction plus the quantizer's own losses."""
+        return ["recon", "quantizer"]
 
     def build(self, input_shape: Sequence[int], num_classes: int | None = None) -> QuantizedModel:
         """Assemble the model for data of per-example ``input_shape`` (labels are unused)."""
@@ -133,7 +180,7 @@ class QuantizedConfig:
             in_shape=tuple(input_shape),
             latent_dim=self.latent_dim,
         )
-        if not hasattr(encoder, "grid"):
+        if not isinstance(encoder, GridEncoder):
             raise _not_grid("encoder", split_spec(self.encoder, "encoder")[0])
         quantizer = build_part(QUANTIZERS, self.quantizer, "quantizer", dim=self.latent_dim)
         decoder = build_part(
@@ -145,9 +192,10 @@ class QuantizedConfig:
             out_shape=tuple(input_shape),
             num_params=likelihood.num_params,
         )
-        return QuantizedModel(
-            encoder, quantizer, decoder, likelihood, QuantizedReconstruction(), input_shape
-        )
+        objective = self.build_objective()
+        model = QuantizedModel(encoder, quantizer, decoder, likelihood, objective, input_shape)
+        objective.check(model)
+        return model
 
 
 def _not_grid(key: str, name: str) -> ConfigError:

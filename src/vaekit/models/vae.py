@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from torch import nn
-
-from vaekit.models.base import MODELS, LatentConfig
-from vaekit.objectives import ELBO, CapacityELBO, Reconstruction
+from vaekit.models.base import MODELS, LatentConfig, Spec
 
 
 @MODELS.register("ae")
@@ -19,8 +16,8 @@ class AEConfig(LatentConfig):
     posterior: str = "deterministic"
     prior: None = None
 
-    def objective(self) -> nn.Module:
-        return Reconstruction()
+    def default_objective(self) -> list[Spec]:
+        return ["recon"]
 
 
 @MODELS.register("vae")
@@ -30,8 +27,8 @@ class VAEConfig(LatentConfig):
 
     name: str = "vae"
 
-    def objective(self) -> nn.Module:
-        return ELBO(beta=1.0)
+    def default_objective(self) -> list[Spec]:
+        return ["recon", "kl"]
 
 
 @MODELS.register("beta_vae")
@@ -41,9 +38,10 @@ class BetaVAEConfig(LatentConfig):
 
     name: str = "beta_vae"
     beta: float = 4.0
+    objective_fields = ("beta",)
 
-    def objective(self) -> nn.Module:
-        return ELBO(beta=self.beta)
+    def default_objective(self) -> list[Spec]:
+        return ["recon", {"name": "kl", "weight": self.beta}]
 
 
 @MODELS.register("beta_vae_capacity")
@@ -55,9 +53,18 @@ class CapacityVAEConfig(LatentConfig):
     gamma: float = 100.0
     c_max: float = 25.0
     c_steps: int = 10_000
+    objective_fields = ("gamma", "c_max", "c_steps")
 
-    def objective(self) -> nn.Module:
-        return CapacityELBO(gamma=self.gamma, c_max=self.c_max, c_steps=self.c_steps)
+    def default_objective(self) -> list[Spec]:
+        return [
+            "recon",
+            {
+                "name": "capacity",
+                "weight": self.gamma,
+                "c_max": self.c_max,
+                "c_steps": self.c_steps,
+            },
+        ]
 
 
 @MODELS.register("cvae")
@@ -68,5 +75,5 @@ class CVAEConfig(LatentConfig):
     name: str = "cvae"
     conditional: bool = True
 
-    def objective(self) -> nn.Module:
-        return ELBO(beta=1.0)
+    def default_objective(self) -> list[Spec]:
+        return ["recon", "kl"]

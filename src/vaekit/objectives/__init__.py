@@ -1,18 +1,13 @@
-"""Objectives: callables ``(model, x, y, ctx) -> StepOut`` assembled from per-example terms.
+"""Objectives: weighted sums of registered terms (:data:`TERMS`), built from config specs.
 
-Terms are ``(B,)`` tensors named ``recon`` (negative log-likelihood, nats), ``kl``, ...;
-the engine logs them by name, so they become ``metrics.csv`` columns.
+Terms: ``recon`` (−log p(x|z)), ``kl`` (weight β), ``capacity`` (weight γ, ``c_max``,
+``c_steps``), ``iwae`` (``k``), ``tc`` (β-TCVAE: ``alpha``, ``beta``, ``gamma``,
+``estimator``), ``quantizer`` (a quantizer's own losses). Per-example terms are ``(B,)``
+tensors, batch-level terms scalars; the engine logs both by name, so they become
+``metrics.csv`` columns. See :mod:`vaekit.objectives.base`.
 """
 
-from vaekit.objectives.elbo import ELBO, CapacityELBO, Reconstruction, elbo_terms
-from vaekit.objectives.iwae import IWAEBound
-from vaekit.objectives.vq import QuantizedReconstruction
+from vaekit.objectives import elbo, iwae, tc, vq  # noqa: F401  (registration)
+from vaekit.objectives.base import TERMS, Logs, Objective, Pass, Term, build_objective
 
-__all__ = [
-    "ELBO",
-    "CapacityELBO",
-    "IWAEBound",
-    "QuantizedReconstruction",
-    "Reconstruction",
-    "elbo_terms",
-]
+__all__ = ["TERMS", "Logs", "Objective", "Pass", "Term", "build_objective"]

@@ -1,77 +1,83 @@
-"""Single-sample ELBO objectives: reconstruction only (AE), β-weighted ELBO, capacity annealing."""
+"""The ELBO's terms: reconstruction, KL (weighted: β-VAE) and capacity annealing.
+
+``[recon, kl]`` is the VAE's −ELBO; ``[recon, {name: kl, weight: β}]`` the β-VAE
+(Higgins et al. 2017); ``[recon]`` a plain autoencoder; ``[recon, {name: capacity,
+weight: γ, c_max, c_steps}]`` capacity annealing (Burgess et al. 2018).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from torch import Tensor, nn
 
-from vaekit.distributions import kl_term
-from vaekit.types import StepContext, StepOut
+from vaekit.objectives.base import TERMS, Logs, Pass, Term
+from vaekit.protocols import HasLikelihood, HasPosterior
+from vaekit.registry import ConfigError
+from vaekit.types import StepContext
 
 
-@dataclass(frozen=True)
-class ELBOTerms:
-    """Per-example reconstruction NLL and KL ``(B,)``, from one posterior sample."""
-
-    recon: Tensor
-    kl: Tensor
-
-
-def elbo_terms(model: nn.Module, x: Tensor, y: Tensor | None) -> ELBOTerms:
-    """−log p(x|z) with z ~ q(z|x) (reparameterised), and KL(q(z|x) ‖ p(z))."""
-    q = model.encode(x, y)
-    z = q.rsample()
-    recon = -model.log_px_given_z(x, z, y)
-    return ELBOTerms(recon, kl_term(q, model.prior_dist(), z))
+def require_prior(term: Term, model: nn.Module) -> None:
+    """Raise :class:`ConfigError` unless ``model`` has a posterior and a prior p(z)."""
+    if not isinstance(model, HasPosterior) or model.prior is None:
+        raise ConfigError(
+            f"objective term {term.name!r} needs a posterior q(z|x) and a prior p(z); "
+            f"this {type(model).__name__} has no prior (a deterministic autoencoder?)"
+        )
 
 
-class Reconstruction(nn.Module):
-    """−log p(x | z) at the deterministic code: a plain autoencoder's loss."""
+@TERMS.register("recon")
+class Reconstruction(Term):
+    """−log p(x | z) per example (nats), at the pass's latent: a sample of q(z|x) or z_q."""
 
-    def forward(self, model: nn.Module, x: Tensor, y: Tensor | None, ctx: StepContext) -> StepOut:
-        z = model.encode(x, y).rsample()
-        recon = -model.log_px_given_z(x, z, y)
-        return StepOut(recon.mean(), {"recon": recon})
+    name = "recon"
+    requires = (HasLikelihood,)
+
+    def forward(self, p: Pass, ctx: StepContext, logs: Logs) -> Tensor:
+        return -p.log_px
 
 
-class ELBO(nn.Module):
-    """−ELBO with the KL weighted by β (Higgins et al. 2017) and the engine's warm-up factor.
+@TERMS.register("kl")
+class KL(Term):
+    """KL(q(z|x) ‖ p(z)) per example: analytic when registered, else log q − log p at z.
 
-    loss = E[−log p(x|z)] + β · w(t) · KL(q(z|x) ‖ p(z)); β = 1 is the VAE.
+    Its weight is β (β-VAE); the engine's KL warm-up multiplies it too.
     """
 
-    def __init__(self, beta: float = 1.0) -> None:
-        super().__init__()
-        self.beta = beta
+    name = "kl"
+    warmup = True
 
-    def forward(self, model: nn.Module, x: Tensor, y: Tensor | None, ctx: StepContext) -> StepOut:
-        t = elbo_terms(model, x, y)
-        loss = t.recon + (self.beta * ctx.kl_weight) * t.kl
-        return StepOut(loss.mean(), {"recon": t.recon, "kl": t.kl})
+    def check(self, model: nn.Module) -> None:
+        require_prior(self, model)
+
+    def forward(self, p: Pass, ctx: StepContext, logs: Logs) -> Tensor:
+        return p.kl  # type: ignore[attr-defined]
 
 
-class CapacityELBO(nn.Module):
-    """Capacity annealing (Burgess et al. 2018): recon + γ · |KL − C(t)|.
+@TERMS.register("capacity")
+class Capacity(Term):
+    """|mean KL − C(t)| for the batch (Burgess et al. 2018); its weight is γ.
 
     The target capacity C rises linearly from 0 to ``c_max`` nats over ``c_steps``
-    optimizer steps, then stays at ``c_max``.
+    optimizer steps, then stays. Logs the KL per example and ``capacity`` = C(t).
     """
 
-    def __init__(self, gamma: float = 100.0, c_max: float = 25.0, c_steps: int = 10_000) -> None:
+    name = "capacity"
+
+    def __init__(self, c_max: float = 25.0, c_steps: int = 10_000) -> None:
         super().__init__()
         if c_steps < 1:
             raise ValueError(f"c_steps must be >= 1, got {c_steps}")
-        self.gamma, self.c_max, self.c_steps = gamma, c_max, c_steps
+        self.c_max, self.c_steps = c_max, c_steps
+
+    def check(self, model: nn.Module) -> None:
+        require_prior(self, model)
 
     def capacity(self, step: int) -> float:
         """C(t) = c_max · min(1, t / c_steps)."""
         return self.c_max * min(1.0, step / self.c_steps)
 
-    def forward(self, model: nn.Module, x: Tensor, y: Tensor | None, ctx: StepContext) -> StepOut:
-        t = elbo_terms(model, x, y)
+    def forward(self, p: Pass, ctx: StepContext, logs: Logs) -> Tensor:
+        kl = p.kl  # type: ignore[attr-defined]
         c = self.capacity(ctx.step)
-        loss = t.recon + self.gamma * (t.kl.mean() - c).abs()
-        return StepOut(
-            loss.mean(), {"recon": t.recon, "kl": t.kl}, {"capacity": t.kl.new_tensor(c)}
-        )
+        logs.terms["kl"] = kl
+        logs.stats["capacity"] = kl.new_tensor(c)
+        return (kl.mean() - c).abs()

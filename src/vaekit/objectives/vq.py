@@ -1,29 +1,36 @@
-"""The quantized autoencoder's objective: reconstruction plus the quantizer's auxiliary losses."""
+"""The quantizer's auxiliary losses as a term (VQ-VAE, van den Oord et al. 2017)."""
 
 from __future__ import annotations
 
-from torch import Tensor, nn
+from torch import Tensor
 
-from vaekit.types import StepContext, StepOut
+from vaekit.objectives.base import TERMS, Logs, Pass, Term
+from vaekit.protocols import HasCodebook
+from vaekit.types import StepContext
 
 
-class QuantizedReconstruction(nn.Module):
-    """−log p(x | z_q) plus the quantizer's losses (VQ-VAE, van den Oord et al. 2017).
+@TERMS.register("quantizer")
+class QuantizerLosses(Term):
+    """The sum of the quantizer's losses (``commit``, ``codebook``, ``entropy``) per example.
 
-    Terms: ``recon`` (nats per example) and each loss the quantizer returns
-    (``commit``, ``codebook``, ``entropy``). A quantizer reports per-element means;
-    they are multiplied by the number of latent elements per example so that,
-    like ``recon`` (summed over pixels), they are per-example sums — the paper's
-    ``‖sg[z_e] − e‖² + β‖z_e − sg[e]‖²`` — which keeps the quantizer's own
-    weighting between its losses. Stats: the quantizer's batch ``perplexity``,
-    ``usage`` and ``quant_error``, and the model's ``dead_codes``.
+    A quantizer reports per-element means; they are multiplied by the number of latent
+    elements per example so that, like ``recon`` (summed over pixels), they are
+    per-example sums — the paper's ``‖sg[z_e] − e‖² + β‖z_e − sg[e]‖²`` — which keeps the
+    quantizer's own weighting between its losses. Each is logged by name, with the
+    quantizer's batch ``perplexity``, ``usage`` and ``quant_error`` and the model's
+    ``dead_codes``.
     """
 
-    def forward(self, model: nn.Module, x: Tensor, y: Tensor | None, ctx: StepContext) -> StepOut:
-        q = model.encode(x)
-        recon = -model.log_px_given_z(x, q.z_q)
-        per_example = q.z_q[0].numel()
-        aux = {k: (v * per_example).expand_as(recon) for k, v in q.losses.items()}
-        loss = recon + sum(aux.values(), recon.new_zeros(()))
-        stats = {**q.stats, "dead_codes": model.dead_codes()}
-        return StepOut(loss.mean(), {"recon": recon, **aux}, stats)
+    name = "quantizer"
+    requires = (HasCodebook,)
+
+    def forward(self, p: Pass, ctx: StepContext, logs: Logs) -> Tensor:
+        quant = p.quant  # type: ignore[attr-defined]
+        per_example = quant.z_q[0].numel()
+        total = quant.z_q.new_zeros(())
+        for key, value in quant.losses.items():
+            logs.batch_terms[key] = value * per_example
+            total = total + value
+        logs.stats.update(quant.stats)
+        logs.stats["dead_codes"] = p.model.dead_codes()
+        return total * per_example

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.distributions import Distribution, Independent, Normal
 
-from vaekit.distributions import PointMass
+from vaekit.distributions import PointMass, softplus_scale
 from vaekit.posteriors.base import POSTERIORS
 
 
@@ -20,8 +19,9 @@ class DiagonalGaussian(nn.Module):
         self.min_scale = min_scale
 
     def forward(self, h: Tensor) -> Distribution:
+        """q(z | x) for features ``h`` ``(B, F)``: batch ``(B,)``, event ``(latent_dim,)``."""
         loc, raw = self.head(h).chunk(2, dim=-1)
-        return Independent(Normal(loc, F.softplus(raw) + self.min_scale, validate_args=False), 1)
+        return Independent(Normal(loc, softplus_scale(raw, self.min_scale), validate_args=False), 1)
 
 
 @POSTERIORS.register("deterministic")
@@ -33,4 +33,5 @@ class DeterministicPosterior(nn.Module):
         self.head = nn.Linear(features, latent_dim)
 
     def forward(self, h: Tensor) -> Distribution:
+        """δ(z − f(h)) for features ``h`` ``(B, F)``: batch ``(B,)``, event ``(latent_dim,)``."""
         return PointMass(self.head(h))

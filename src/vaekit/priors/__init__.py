@@ -1,11 +1,25 @@
-"""Priors p(z): modules whose ``forward()`` returns a Distribution over ``(latent_dim,)``.
+"""Priors p(z): modules whose ``forward(context=None)`` returns a Distribution over
+``(latent_dim,)``.
 
-The same interface holds learned priors (VampPrior, mixtures, flows, code priors):
-they are modules with parameters, and the model calls ``prior()`` each step.
+The same interface holds fixed and learned priors (standard normal, mixtures, the
+VampPrior, class-conditional Gaussians): they are modules with parameters, and the
+model calls ``prior(PriorContext(model, condition))`` each step. Priors over code
+indices of quantized models live apart, in :data:`CODE_PRIORS`.
 """
 
 from vaekit.priors.base import PRIORS
 from vaekit.priors.code_prior import CODE_PRIORS, TransformerPrior
+from vaekit.priors.conditional_gaussian import ConditionalGaussian
+from vaekit.priors.mog import MixtureOfGaussians
 from vaekit.priors.normal import StandardNormal
+from vaekit.priors.vamp import VampPrior
 
-__all__ = ["CODE_PRIORS", "PRIORS", "StandardNormal", "TransformerPrior"]
+__all__ = [
+    "CODE_PRIORS",
+    "PRIORS",
+    "ConditionalGaussian",
+    "MixtureOfGaussians",
+    "StandardNormal",
+    "TransformerPrior",
+    "VampPrior",
+]

@@ -7,6 +7,7 @@ from torch import nn
 from torch.distributions import Distribution, Independent, Normal
 
 from vaekit.priors.base import PRIORS
+from vaekit.types import PriorContext
 
 
 @PRIORS.register("standard_normal")
@@ -18,5 +19,6 @@ class StandardNormal(nn.Module):
         self.register_buffer("loc", torch.zeros(latent_dim), persistent=False)
         self.register_buffer("scale", torch.ones(latent_dim), persistent=False)
 
-    def forward(self) -> Distribution:
+    def forward(self, context: PriorContext | None = None) -> Distribution:
+        """N(0, I) over ``(latent_dim,)``, batch shape ``()``; the context is ignored."""
         return Independent(Normal(self.loc, self.scale, validate_args=False), 1)

@@ -1,23 +1,14 @@
-"""Information in a diagonal-Gaussian posterior: I(x; z), KL(q(z) ‖ p(z)) and the TC split.
+"""The total-correlation decomposition of the KL (Chen et al. 2018, β-TCVAE), shared by
+training (the ``tc`` term) and evaluation (ELBO surgery in ``vaekit diagnose``).
 
-The aggregate posterior of a set of N inputs is the mixture
+For z ~ q(z|x) of a batch from a dataset of N examples,
 
-    q(z) = (1/N) Σ_n q(z|x_n),   q(z|x_n) = N(z; μ_n, diag exp(log_var_n)),
+    log q(z|x) − log p(z) = [log q(z|x) − log q(z)]            index-code MI
+                          + [log q(z) − Σ_d log q(z_d)]        total correlation
+                          + [Σ_d log q(z_d) − log p(z)]        dimension-wise KL,
 
-so every function here takes ``mu, log_var (N, D)`` from any encoder and needs no
-model. The prior is p(z) = N(0, I).
-
-* :func:`mutual_information` — I(x; z) = E_x E_{q(z|x)}[log q(z|x) − log q(z)],
-  at most log N (Hoffman & Johnson 2016, "ELBO surgery").
-* :func:`marginal_kl` — KL(q(z) ‖ p(z)) = E_{q(z)}[log q(z) − log p(z)].
-* :func:`tc_decomposition` — per example, the β-TCVAE split (Chen et al. 2018)
-  E[log q(z|x) − log p(z)] = MI + TC + dimension-wise KL, with log q(z) and
-  log Π_d q(z_d) estimated from the minibatch (MWS or MSS). It is differentiable
-  and serves as the training term of β-TCVAE.
-
-The first two are Monte-Carlo estimates with log q(z) evaluated against all N
-components in chunks of at most ``max_elements`` ``(chunk, N, D)`` entries; wrap
-them in ``torch.no_grad()`` for evaluation.
+with the aggregate densities log q(z) and log q(z_d) estimated from the minibatch by
+minibatch-weighted (``mws``) or minibatch-stratified (``mss``) sampling.
 """
 
 from __future__ import annotations
@@ -26,66 +17,14 @@ import math
 from dataclasses import dataclass
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
+from torch.distributions import Distribution, Independent, Normal
 
-from vaekit.ops import log_mean_exp, normal_log_prob
-from vaekit.registry import ConfigError, Registry, UnknownNameError
-
-
-def aggregate_log_prob(
-    z: Tensor, mu: Tensor, log_var: Tensor, *, max_elements: int = 2**23
-) -> Tensor:
-    """log q(z) = log (1/N) Σ_n q(z|x_n) for ``z (M, D)``, ``mu, log_var (N, D)`` → ``(M,)``."""
-    chunk = max(1, max_elements // mu.numel())
-    return torch.cat(
-        [
-            log_mean_exp(normal_log_prob(part[:, None], mu, log_var).sum(-1), dim=1)
-            for part in z.split(chunk)
-        ]
-    )
-
-
-def _sample(
-    mu: Tensor, log_var: Tensor, num_samples: int, generator: torch.Generator | None
-) -> Tensor:
-    """``num_samples`` draws from every q(z|x_n): ``(S, N, D)``."""
-    eps = torch.randn(
-        (num_samples, *mu.shape), generator=generator, dtype=mu.dtype, device=mu.device
-    )
-    return mu + eps * torch.exp(0.5 * log_var)
-
-
-def mutual_information(
-    mu: Tensor,
-    log_var: Tensor,
-    *,
-    num_samples: int = 1,
-    generator: torch.Generator | None = None,
-    max_elements: int = 2**23,
-) -> Tensor:
-    """Monte-Carlo I(x; z) in nats (scalar) under the aggregate of ``mu, log_var (N, D)``.
-
-    ``num_samples`` draws per q(z|x_n), i.e. N · S samples in all (stratified over x).
-    """
-    z = _sample(mu, log_var, num_samples, generator)
-    log_q_zx = normal_log_prob(z, mu, log_var).sum(-1)
-    log_q_z = aggregate_log_prob(z.flatten(0, 1), mu, log_var, max_elements=max_elements)
-    return (log_q_zx.flatten() - log_q_z).mean()
-
-
-def marginal_kl(
-    mu: Tensor,
-    log_var: Tensor,
-    *,
-    num_samples: int = 1,
-    generator: torch.Generator | None = None,
-    max_elements: int = 2**23,
-) -> Tensor:
-    """Monte-Carlo KL(q(z) ‖ N(0, I)) in nats (scalar); ``num_samples`` draws per q(z|x_n)."""
-    z = _sample(mu, log_var, num_samples, generator).flatten(0, 1)
-    log_q_z = aggregate_log_prob(z, mu, log_var, max_elements=max_elements)
-    log_p_z = normal_log_prob(z, torch.zeros_like(z), torch.zeros_like(z)).sum(-1)
-    return (log_q_z - log_p_z).mean()
+from vaekit.objectives.base import TERMS, Logs, Pass, Term
+from vaekit.objectives.elbo import require_prior
+from vaekit.ops import normal_log_prob
+from vaekit.registry import ConfigError, Registry, UnknownNameError, VaekitError
+from vaekit.types import StepContext
 
 
 @dataclass(frozen=True)
@@ -163,3 +102,53 @@ def tc_decomposition(
     return TCTerms(
         mi=log_q_zx - log_q_z, tc=log_q_z - log_q_marginals, dwkl=log_q_marginals - log_p_z
     )
+
+
+def diagonal_gaussian(q: Distribution) -> tuple[Tensor, Tensor] | None:
+    """``(loc, scale)`` of an ``Independent(Normal, 1)`` distribution, else ``None``."""
+    if (
+        isinstance(q, Independent)
+        and isinstance(q.base_dist, Normal)
+        and q.reinterpreted_batch_ndims == 1
+    ):
+        return q.base_dist.loc, q.base_dist.scale
+    return None
+
+
+@TERMS.register("tc")
+class TotalCorrelation(Term):
+    """α·MI + β·TC + γ·dimension-wise KL per example (β-TCVAE, Chen et al. 2018).
+
+    Replaces the ``kl`` term (with α = β = γ = 1 it is an estimate of the same KL). Needs a
+    diagonal-Gaussian posterior, a standard-normal prior and the dataset size (from the
+    engine's :class:`~vaekit.types.StepContext`); ``estimator`` is ``mss`` or ``mws``.
+    Logs ``mi``, ``tc`` and ``dwkl`` per example, and its value as ``tc_loss``. The KL
+    warm-up multiplies it.
+    """
+
+    name = "tc_loss"
+    warmup = True
+
+    def __init__(
+        self, alpha: float = 1.0, beta: float = 6.0, gamma: float = 1.0, estimator: str = "mss"
+    ) -> None:
+        super().__init__()
+        if estimator not in TC_ESTIMATORS:
+            raise ValueError(
+                f"unknown tc estimator {estimator!r}; valid choices: "
+                f"{', '.join(TC_ESTIMATORS.names())}"
+            )
+        self.alpha, self.beta, self.gamma, self.estimator = alpha, beta, gamma, estimator
+
+    def check(self, model: nn.Module) -> None:
+        require_prior(self, model)
+
+    def forward(self, p: Pass, ctx: StepContext, logs: Logs) -> Tensor:
+        gaussian = diagonal_gaussian(p.q)  # type: ignore[attr-defined]
+        if gaussian is None:
+            raise VaekitError("the tc term needs a diagonal-Gaussian posterior q(z|x)")
+        loc, scale = gaussian
+        n = ctx.dataset_size or len(p.batch)
+        t = tc_decomposition(p.z, loc, 2 * scale.log(), n, self.estimator)
+        logs.terms.update(mi=t.mi, tc=t.tc, dwkl=t.dwkl)
+        return self.alpha * t.mi + self.beta * t.tc + self.gamma * t.dwkl

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vaekit.evaluation.frechet import PrecisionRecall, frechet_distance, precision_recall
+from vaekit.metrics.frechet import PrecisionRecall, frechet_distance, precision_recall
 
 
 def _with_moments(mean: np.ndarray, cov: np.ndarray, n: int, seed: int) -> np.ndarray:

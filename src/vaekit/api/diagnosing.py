@@ -26,21 +26,26 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from vaekit import files as F
-from vaekit.data.base import ArrayDataset
+from vaekit.api.evaluating import load_eval_data, split_of
+from vaekit.data import DataSplits
 from vaekit.evaluation.diagnostics import Diagnostics, diagnose_stats, model_log_prior
 from vaekit.evaluation.encodings import PosteriorStats, encode_posterior
 from vaekit.evaluation.named_metrics import checked_metric
-from vaekit.evaluation.verdict import CollapseThresholds
-from vaekit.models.latent import LatentModel
+from vaekit.metrics.verdict import CollapseThresholds
+from vaekit.protocols import HasPosterior
 from vaekit.registry import VaekitError
+from vaekit.rundir import RunDir
+from vaekit.types import DataSource
 from vaekit.viz import save_heatmap, save_kl_bars, save_latent_map, save_traversals
 from vaekit.viz.traversals import traversal_codes
+
+if TYPE_CHECKING:
+    from vaekit.api.runs import Run
 
 DIAGNOSTICS = "diagnostics.json"
 PICTURES = {
@@ -72,7 +77,7 @@ class Diagnosis:
         }
 
 
-def _owned(run_dir: Path) -> set[str]:
+def _owned(run_dir: RunDir) -> set[str]:
     """Files an earlier diagnose wrote; error if ``diagnostics.json`` is someone else's."""
     path = run_dir / DIAGNOSTICS
     if not path.exists():
@@ -92,7 +97,7 @@ def _owned(run_dir: Path) -> set[str]:
     return {DIAGNOSTICS, *map(str, previous["pictures"].values())}
 
 
-def _check_free(run_dir: Path) -> set[str]:
+def _check_free(run_dir: RunDir) -> set[str]:
     """Raise if a file diagnose would write exists and is not its own; return its own."""
     owned = _owned(run_dir)
     for name in (DIAGNOSTICS, *PICTURES.values()):
@@ -135,7 +140,7 @@ def _factor_matrices(
 
 @torch.no_grad()
 def _draw_traversals(
-    model: LatentModel, ds: ArrayDataset, stats: PosteriorStats, diag: Diagnostics, path: Path
+    model: HasPosterior, ds: DataSource, stats: PosteriorStats, diag: Diagnostics, path: Path
 ) -> Path:
     """The first example's code, dimensions sorted by KL (by mean variance without KL)."""
     score = diag.kl_per_dim or diag.mean_variance
@@ -150,9 +155,9 @@ def _draw_traversals(
 
 
 def _pictures(
-    model: LatentModel,
+    model: HasPosterior,
     out: Path,
-    ds: ArrayDataset,
+    ds: DataSource,
     stats: PosteriorStats,
     diag: Diagnostics,
     matrices: dict[str, Any] | None,
@@ -195,9 +200,9 @@ def _pictures(
 
 
 def write_diagnosis(
-    model: LatentModel,
-    run_dir: Path,
-    ds: ArrayDataset,
+    model: HasPosterior,
+    run_dir: RunDir,
+    ds: DataSource,
     factor_names: Sequence[str] | None = None,
     *,
     split: str = "test",
@@ -208,8 +213,8 @@ def write_diagnosis(
     if len(ds) < 2:
         raise VaekitError(f"diagnose needs at least 2 examples; the {split} split has {len(ds)}")
     owned = _check_free(run_dir)
-    x, y = ds.batch(torch.arange(len(ds)))
-    stats = encode_posterior(model, x, y, generator=torch.Generator().manual_seed(seed))
+    b = ds.batch(torch.arange(len(ds)))
+    stats = encode_posterior(model, b.x, b.y, generator=torch.Generator().manual_seed(seed))
     diag = diagnose_stats(
         stats, model_log_prior(model), split=split, thresholds=thresholds, seed=seed
     )
@@ -217,10 +222,34 @@ def write_diagnosis(
     if ds.factors is not None:
         names = factor_names or [f"factor {k}" for k in range(ds.factors.shape[1])]
         matrices = _factor_matrices(stats.mean.numpy(), ds.factors.cpu().numpy(), names, seed)
-    pictures = _pictures(model, run_dir, ds, stats, diag, matrices, factor_names)
+    pictures = _pictures(model, run_dir.path, ds, stats, diag, matrices, factor_names)
     result = Diagnosis(diag, matrices, pictures, run_dir / DIAGNOSTICS)
-    F.write_json(result.path, result.to_dict())
+    run_dir.write_json(DIAGNOSTICS, result.to_dict())
     stale = owned & set(PICTURES.values()) - {p.name for p in pictures.values()}
     for name in stale:  # an earlier diagnose's picture this one did not draw
         (run_dir / name).unlink(missing_ok=True)
     return result
+
+
+def diagnose(
+    run: Run,
+    data: DataSplits | None = None,
+    split: str = "test",
+    active_threshold: float | None = None,
+    kl_threshold: float = 0.01,
+) -> Diagnosis:
+    """Collapse and information diagnostics of a split, written into the run directory.
+
+    ``active_threshold`` defaults to the config's ``eval.active_threshold``; see this
+    module's docstring for the files and :mod:`vaekit.metrics.verdict` for the verdict.
+    """
+    splits = data if data is not None else load_eval_data(run)
+    active = run.config.eval.active_threshold if active_threshold is None else active_threshold
+    return write_diagnosis(
+        run.model,
+        run.dir,
+        split_of(splits, split),
+        splits.factor_names,
+        split=split,
+        thresholds=CollapseThresholds(active=active, kl=kl_threshold),
+    )

@@ -21,7 +21,7 @@ def _run(tmp_path, data):
     )
     torch.manual_seed(0)
     model = cfg.model.build(data.shape, data.num_classes).eval()
-    return api.Run(tmp_path, cfg, model, {"input_shape": list(data.shape)})
+    return api.Run(api.RunDir(tmp_path), cfg, model, {"input_shape": list(data.shape)})
 
 
 def test_diagnose_dsprites_draws_factor_matrices(tmp_path):

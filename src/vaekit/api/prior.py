@@ -2,39 +2,40 @@
 
 ``vaekit train-prior RUN_DIR`` encodes the run's data to code indices and fits a code
 prior (:data:`vaekit.priors.CODE_PRIORS`) to them with the one engine. The prior
-folder is a run directory of its own (``config.yaml``, ``checkpoint.pt``,
+folder is a nested :class:`~vaekit.rundir.RunDir` (``config.yaml``, ``checkpoint.pt``,
 ``metrics.csv``, ``model.safetensors``), resumable like any run; :func:`attach_prior`,
 called by :func:`vaekit.api.load`, gives a loaded model its trained prior.
 
 >>> run = vaekit.api.load("runs/vqvae")
->>> vaekit.api_prior.train_prior(run, epochs=20)
+>>> vaekit.api.train_prior(run, epochs=20)
 >>> vaekit.api.load("runs/vqvae").model.sample(16)
 """
 
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import yaml
-from safetensors import SafetensorError
-from safetensors.torch import load_file
-from torch import Tensor, nn
+from torch import nn
 
-from vaekit import files as F
-from vaekit.config import TrainConfig, apply_overrides, from_dict, yaml_problem
-from vaekit.data import ArrayDataset, DataSplits, load_data, static_binarize
+from vaekit.config import TrainConfig, apply_overrides, from_dict
+from vaekit.data import ArrayDataset, DataSplits, load_data
 from vaekit.engine import Trainer, resolve_device, seed_everything
 from vaekit.priors import CODE_PRIORS
+from vaekit.protocols import HasCodebook
 from vaekit.registry import ConfigError, VaekitError
-from vaekit.types import StepContext, StepOut
+from vaekit.rundir import RunDir, RunDirError
+from vaekit.types import Batch, DataSource, OneStep, StepContext, StepOut, iter_batches
 from vaekit.viz import save_grid
+
+if TYPE_CHECKING:
+    from vaekit.api.runs import Run
 
 PRIOR_DIR = "prior"
 
@@ -61,7 +62,7 @@ class PriorResult:
     samples: Path | None
 
 
-class CodePriorStep(nn.Module):
+class CodePriorStep(OneStep, nn.Module):
     """The prior as an engine model: ``step`` gives the NLL (nats) of a batch of code sequences.
 
     Code sequences travel as float32 ``(B, L)`` (exact integers; the data containers hold
@@ -72,27 +73,30 @@ class CodePriorStep(nn.Module):
         super().__init__()
         self.prior = prior
 
-    def step(self, x: Tensor, y: Tensor | None, ctx: StepContext) -> StepOut:
-        nll = -self.prior.log_prob(x.long())
+    def step(self, batch: Batch, ctx: StepContext) -> StepOut:
+        """The negative log-likelihood of the code sequences ``batch.x``."""
+        nll = -self.prior.log_prob(batch.x.long())
         return StepOut(nll.mean(), {"nll": nll})
 
 
 @torch.no_grad()
-def encode_codes(model: nn.Module, ds: ArrayDataset, batch: int = 256) -> ArrayDataset:
-    """The code indices of every example of ``ds``, flattened in raster order: ``(N, L)``."""
-    device = next(model.parameters()).device
-    model.eval()
-    codes = []
-    for i in range(0, len(ds), batch):
-        x, _ = ds.batch(torch.arange(i, min(i + batch, len(ds))))
-        codes.append(model.encode(x.to(device)).indices.flatten(1).float())
-    return ArrayDataset(torch.cat(codes))
+def encode_codes(model: HasCodebook, data: DataSource, batch: int = 256) -> ArrayDataset:
+    """The code indices of every example of ``data``, flattened in raster order: ``(N, L)``."""
+    device = next(model.parameters()).device  # type: ignore[attr-defined]
+    model.eval()  # type: ignore[attr-defined]
+    codes = [
+        model.encode_indices(b.x).flatten(1).float() for b in iter_batches(data, batch, device)
+    ]
+    return ArrayDataset(torch.cat(codes).cpu())
 
 
-def code_splits(model: nn.Module, data: DataSplits, seed: int) -> DataSplits:
-    """The run's splits as code sequences (a grey training split is binarised once)."""
-    train = static_binarize(data.train, seed) if data.binarize == "dynamic" else data.train
-    train, val, test = (encode_codes(model, ds) for ds in (train, data.val, data.test))
+def code_splits(model: HasCodebook, data: DataSplits) -> DataSplits:
+    """The run's splits as code sequences.
+
+    A dynamically binarised training split yields one binarised draw of each example
+    (torch's global generator, seeded by the caller).
+    """
+    train, val, test = (encode_codes(model, ds) for ds in (data.train, data.val, data.test))
     return DataSplits(
         name=f"{data.name} codes",
         train=train,
@@ -104,11 +108,11 @@ def code_splits(model: nn.Module, data: DataSplits, seed: int) -> DataSplits:
     )
 
 
-def build_prior(cfg: PriorRunConfig, model: nn.Module) -> nn.Module:
+def build_prior(cfg: PriorRunConfig, model: HasCodebook) -> nn.Module:
     """The configured code prior sized for ``model``'s codebook and code length."""
     try:
         return CODE_PRIORS.build(
-            cfg.prior, vocab_size=model.quantizer.codebook_size, length=model.code_length
+            cfg.prior, vocab_size=model.codebook_size, length=model.code_length
         )
     except (TypeError, ValueError) as e:
         if isinstance(e, VaekitError):
@@ -121,24 +125,22 @@ def make_prior_config(overrides: Sequence[str] = (), epochs: int | None = None) 
     data = apply_overrides(dataclasses.asdict(PriorRunConfig()), list(overrides))
     if epochs is not None:
         data["train"]["epochs"] = epochs
-    return from_dict(PriorRunConfig, data)
+    cfg = from_dict(PriorRunConfig, data)
+    cfg.train.check()
+    return cfg
 
 
-def load_prior_config(prior_dir: Path) -> PriorRunConfig:
+def load_prior_config(prior_dir: RunDir) -> PriorRunConfig:
     """The config saved in a prior folder."""
-    path = prior_dir / F.CONFIG
-    if not path.is_file():
-        raise VaekitError(f"{prior_dir} is missing {F.CONFIG}: not a trained code prior")
+    data = prior_dir.read_config()
     try:
-        return from_dict(PriorRunConfig, yaml.safe_load(path.read_text()) or {})
-    except yaml.YAMLError as e:
-        raise VaekitError(f"{path} is corrupt: {yaml_problem(e)}") from None
+        return from_dict(PriorRunConfig, data)
     except ConfigError as e:
-        raise VaekitError(f"{path} is corrupt: {e}") from None
+        raise RunDirError(f"{prior_dir / RunDir.CONFIG} is corrupt: {e}") from None
 
 
 def train_prior(
-    run: Any,
+    run: Run,
     epochs: int | None = None,
     overrides: Sequence[str] = (),
     resume: bool = False,
@@ -152,16 +154,17 @@ def train_prior(
     """
     start = time.perf_counter()
     model = run.model
-    if not hasattr(model, "code_length"):
+    if not isinstance(model, HasCodebook):
         raise VaekitError(
             f"train-prior needs a quantized model (e.g. vqvae, fsq_vae); "
             f"{run.run_dir} holds a {run.config.model.name!r}"
         )
-    prior_dir = Path(run.run_dir) / PRIOR_DIR
+    prior_dir = run.dir.child(PRIOR_DIR)
     cfg = _prepare(prior_dir, epochs, overrides, resume, overwrite)
     device = resolve_device(cfg.train.device)
-    model.to(device)
-    codes = code_splits(model, load_data(run.config.data), cfg.seed)
+    model.to(device)  # type: ignore[attr-defined]
+    seed_everything(cfg.seed)
+    codes = code_splits(model, load_data(run.config.data))
     seed_everything(cfg.seed)
     step = CodePriorStep(build_prior(cfg, model)).to(device)
     trainer = Trainer(step, codes, cfg.train, prior_dir, cfg.seed, device, progress)
@@ -171,10 +174,11 @@ def train_prior(
     test_nll = mean_nll(step, codes.test)
     model.prior = step.prior
     samples = None
-    if len(model.input_shape) == 3:
-        samples = save_grid(model.sample(run.config.eval.num_pictures), prior_dir / "samples.png")
+    n = run.config.eval.num_pictures
+    if len(model.input_shape) == 3 and n > 0:  # type: ignore[attr-defined]
+        samples = save_grid(model.sample(n), prior_dir / "samples.png")  # type: ignore[attr-defined]
     return PriorResult(
-        prior_dir,
+        prior_dir.path,
         state.epoch,
         state.best_val,
         test_nll,
@@ -185,7 +189,7 @@ def train_prior(
 
 
 def _prepare(
-    prior_dir: Path, epochs: int | None, overrides: Sequence[str], resume: bool, overwrite: bool
+    prior_dir: RunDir, epochs: int | None, overrides: Sequence[str], resume: bool, overwrite: bool
 ) -> PriorRunConfig:
     """The prior run's config: read back (``resume``) or made and written to a fresh folder."""
     if resume:
@@ -196,43 +200,40 @@ def _prepare(
         cfg = load_prior_config(prior_dir)
         if epochs is not None:
             cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
+            cfg.train.check()
     else:
         cfg = make_prior_config(overrides, epochs)
-        if prior_dir.exists() and any(prior_dir.iterdir()):
-            if not overwrite:
-                raise VaekitError(
-                    f"{prior_dir} already exists; pass --overwrite to replace it, "
-                    "or --resume to continue it"
-                )
-            shutil.rmtree(prior_dir)
-        prior_dir.mkdir(parents=True, exist_ok=True)
-    F.write_text(prior_dir / F.CONFIG, yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
+        if prior_dir.path.exists() and any(prior_dir.path.iterdir()) and not overwrite:
+            raise RunDirError(
+                f"{prior_dir} already exists; pass --overwrite to replace it, "
+                "or --resume to continue it"
+            )
+        prior_dir.create(overwrite)
+    prior_dir.write_config(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
     return cfg
 
 
-def attach_prior(run_dir: Path, model: nn.Module) -> None:
+def attach_prior(run_dir: RunDir, model: nn.Module) -> None:
     """Give a quantized ``model`` the prior trained in ``run_dir/prior``, when there is one."""
-    path = Path(run_dir) / PRIOR_DIR / F.WEIGHTS
-    if not hasattr(model, "code_length") or not path.is_file():
+    prior_dir = run_dir.child(PRIOR_DIR)
+    if not isinstance(model, HasCodebook) or not prior_dir.has(RunDir.WEIGHTS):
         return
-    prior = build_prior(load_prior_config(path.parent), model)
+    prior = build_prior(load_prior_config(prior_dir), model)
     try:
-        CodePriorStep(prior).load_state_dict(load_file(str(path)))
-    except (SafetensorError, RuntimeError) as e:
-        raise VaekitError(
-            f"{path} is corrupt or does not fit the model: {str(e).splitlines()[0]}"
+        CodePriorStep(prior).load_state_dict(prior_dir.read_weights())
+    except RuntimeError as e:
+        raise RunDirError(
+            f"{prior_dir / RunDir.WEIGHTS} does not fit the model: {str(e).splitlines()[0]}"
         ) from None
     model.prior = prior.eval()
 
 
 @torch.no_grad()
-def mean_nll(step: CodePriorStep, ds: ArrayDataset, batch: int = 256) -> float:
-    """Mean NLL (nats per sequence) of the code sequences ``ds`` under the prior, in eval mode."""
+def mean_nll(step: CodePriorStep, data: DataSource, batch: int = 256) -> float:
+    """Mean NLL (nats per sequence) of the code sequences ``data`` under the prior, in eval mode."""
     step.eval()
     device = next(step.parameters()).device
-    total = 0.0
-    for i in range(0, len(ds), batch):
-        x, _ = ds.batch(torch.arange(i, min(i + batch, len(ds))))
-        out = step.step(x.to(device), None, StepContext(training=False))
-        total += out.terms["nll"].sum().item()
-    return total / max(len(ds), 1)
+    total = torch.zeros((), dtype=torch.float64, device=device)
+    for b in iter_batches(data, batch, device):
+        total += step.step(b, StepContext(training=False)).terms["nll"].double().sum()
+    return total.item() / max(len(data), 1)

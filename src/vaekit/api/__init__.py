@@ -1,0 +1,48 @@
+"""Python entry points, one module per job; the CLI calls these and only formats results.
+
+* :mod:`~vaekit.api.configs` — ``default_config``, ``make_config``, ``config_from_dict``;
+* :mod:`~vaekit.api.training` — ``train``, ``resume``;
+* :mod:`~vaekit.api.runs` — ``load`` a run directory (``Run``);
+* :mod:`~vaekit.api.evaluating` — ``evaluate``, ``load_eval_data``, ``split_of``;
+* :mod:`~vaekit.api.pictures` — ``draw_pictures``, ``draw_codebook_usage``;
+* :mod:`~vaekit.api.diagnosing` — ``diagnose``;
+* :mod:`~vaekit.api.prior` — ``train_prior`` over a quantized run's codes.
+
+>>> cfg = vaekit.api.make_config(model="vae", overrides=["train.epochs=5"])
+>>> result = vaekit.api.train(cfg, out="runs/vae")
+>>> run = vaekit.api.load("runs/vae")
+>>> run.model.log_likelihood(x, k=1000)
+"""
+
+from vaekit.api.configs import config_from_dict, default_config, make_config
+from vaekit.api.diagnosing import Diagnosis, diagnose
+from vaekit.api.evaluating import evaluate, load_eval_data, split_of
+from vaekit.api.pictures import draw_codebook_usage, draw_pictures
+from vaekit.api.prior import PriorResult, train_prior
+from vaekit.api.runs import Run, load, load_run_config
+from vaekit.api.training import TrainResult, default_out, resume, train
+from vaekit.rundir import RunDir, RunDirError
+
+__all__ = [
+    "Diagnosis",
+    "PriorResult",
+    "Run",
+    "RunDir",
+    "RunDirError",
+    "TrainResult",
+    "config_from_dict",
+    "default_config",
+    "default_out",
+    "diagnose",
+    "draw_codebook_usage",
+    "draw_pictures",
+    "evaluate",
+    "load",
+    "load_eval_data",
+    "load_run_config",
+    "make_config",
+    "resume",
+    "split_of",
+    "train",
+    "train_prior",
+]

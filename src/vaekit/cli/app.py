@@ -1,0 +1,24 @@
+"""The Typer application every command module registers on, and the options they share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Variational autoencoders and their relatives: train, evaluate, sample.",
+)
+out_console = Console()
+
+RunDirArg = Annotated[Path, typer.Argument(help="A run directory written by `vaekit train`.")]
+DataOpt = Annotated[
+    str | None, typer.Option("--data", help="Dataset name or path (default: the run's data).")
+]
+Device = Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")]
+SplitOpt = Annotated[str, typer.Option(help="train, val or test.")]

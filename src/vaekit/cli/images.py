@@ -1,0 +1,79 @@
+"""``vaekit sample`` and ``vaekit reconstruct``: images from a run, as a PNG grid or .npy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import torch
+import typer
+
+from vaekit import api
+from vaekit.cli.app import DataOpt, Device, RunDirArg, SplitOpt, app, out_console
+from vaekit.cli.errors import fail, reported
+
+
+def _open_for_images(run_dir: Path, n: int, out: Path, overwrite: bool, device: str) -> api.Run:
+    """Check -n and --out before the (slow) model load, then load the run."""
+    if n < 1:
+        fail(f"-n must be >= 1, got {n}")
+    if out.suffix not in (".png", ".npy"):
+        fail(f"--out must end in .png or .npy, got {out.name!r}")
+    if out.exists() and not overwrite:
+        fail(f"{out} exists; pass --overwrite to replace it")
+    return api.load(run_dir, device=device)
+
+
+def _write_images(images: torch.Tensor, out: Path, ncol: int | None = None) -> None:
+    from vaekit.files import atomic_write
+    from vaekit.viz import save_grid
+
+    if out.suffix == ".npy":
+        array = images.cpu().numpy()
+        atomic_write(out, lambda f: np.save(f, array))
+    else:
+        save_grid(images, out, ncol=ncol)
+    out_console.print(f"wrote {out}")
+
+
+@app.command()
+@reported
+def sample(
+    run_dir: RunDirArg,
+    n: Annotated[int, typer.Option("-n", help="Number of samples.")] = 64,
+    out: Annotated[Path, typer.Option(help="Output file: .png grid or .npy array.")] = Path(
+        "samples.png"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+    device: Device = "auto",
+) -> None:
+    """Draw samples from the prior and decode them."""
+    run = _open_for_images(run_dir, n, out, overwrite, device)
+    torch.manual_seed(seed)
+    _write_images(run.model.sample(n), out)
+
+
+@app.command()
+@reported
+def reconstruct(
+    run_dir: RunDirArg,
+    data: DataOpt = None,
+    split: SplitOpt = "test",
+    n: Annotated[int, typer.Option("-n", help="Number of inputs.")] = 32,
+    out: Annotated[Path, typer.Option(help="Output file: .png grid or .npy array.")] = Path(
+        "reconstructions.png"
+    ),
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+    device: Device = "auto",
+) -> None:
+    """Reconstruct inputs (PNG: originals and reconstructions side by side)."""
+    run = _open_for_images(run_dir, n, out, overwrite, device)
+    ds = api.split_of(api.load_eval_data(run, data), split)
+    b = ds.batch(torch.arange(min(n, len(ds)))).to(next(run.model.parameters()).device)
+    recon = run.model.reconstruct(b.x, b.y)
+    if out.suffix == ".npy":
+        _write_images(recon, out)
+    else:
+        _write_images(torch.stack([b.x, recon], 1).flatten(0, 1), out, ncol=16)
