@@ -29,6 +29,7 @@ from vaekit.data import load_data
 from vaekit.engine import Trainer, resolve_device, seed_everything
 from vaekit.evaluation.report import evaluate_model
 from vaekit.models import QuantizedConfig
+from vaekit.rundir import RunDir
 
 DEAD_AFTER = 50  # steps; the runs are short, so dead-code re-seeding must act sooner than 100
 
@@ -78,10 +79,9 @@ def run_one(
     model = cfg.build(data.shape).to(device)
     train = TrainConfig(epochs=epochs, batch_size=64, lr=1e-3, log_every=1000)
     with tempfile.TemporaryDirectory() as tmp:
-        state = Trainer(model, data, train, Path(tmp), seed, device, progress=False).fit()
+        state = Trainer(model, data, train, RunDir(tmp), seed, device, progress=False).fit()
     fastest = min(row["time_s"] for row in state.history)  # the machine is shared: best epoch
-    x, _ = data.test.batch(torch.arange(len(data.test)))
-    result = evaluate_model(model, x.to(device), None, EvalConfig(), "test")
+    result = evaluate_model(model, data.test, EvalConfig(), "test")
     return {
         "codebook_size": result.extras["codebook_size"],
         "usage": result.extras["codebook_usage"],

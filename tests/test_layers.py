@@ -14,7 +14,9 @@ BASE = {
     "protocols",
     "ops",
     "files",
+    "faults",
     "rundir",
+    "runlock",
     "version",
     "__init__",
 }

@@ -41,3 +41,9 @@ def test_build_from_name_and_mapping():
         reg.build({"name": "round", "colour": "blue"}, size=1)
     with pytest.raises(ConfigError, match="spec must be a name"):
         reg.build({"color": "blue"}, size=1)
+
+
+def test_an_option_the_holder_sets_cannot_be_given_in_the_spec():
+    reg = _reg()
+    with pytest.raises(ConfigError, match="widget 'round': size is set by the part that holds it"):
+        reg.build({"name": "round", "size": 4}, size=2)

@@ -8,6 +8,7 @@ Unknown keys are errors that list the valid keys.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import types
 import typing
@@ -111,6 +112,8 @@ class TrainConfig:
         _at_least("train.kl_warmup_epochs", self.kl_warmup_epochs, 0)
         if self.early_stopping is not None:
             _at_least("train.early_stopping", self.early_stopping, 1)
+        for key in ("lr", "weight_decay", "kl_warmup_epochs", "grad_clip"):
+            _finite(f"train.{key}", getattr(self, key))
 
 
 @dataclass
@@ -128,6 +131,7 @@ class EvalConfig:
         _at_least("eval.nll_samples", self.nll_samples, 0)
         _at_least("eval.num_pictures", self.num_pictures, 0)
         _at_least("eval.active_threshold", self.active_threshold, 0)
+        _finite("eval.active_threshold", self.active_threshold)
         if not self.memory_budget_mb > 0:
             raise ConfigError(f"eval.memory_budget_mb must be > 0, got {self.memory_budget_mb}")
         if self.split not in SPLITS:
@@ -181,6 +185,11 @@ def from_dict(cls: type, data: dict[str, Any], where: str = "") -> Any:
 def _at_least(key: str, value: float, low: float) -> None:
     if not value >= low:  # written so that NaN fails too
         raise ConfigError(f"{key} must be >= {low}, got {value}")
+
+
+def _finite(key: str, value: float | None) -> None:
+    if value is not None and not math.isfinite(value):
+        raise ConfigError(f"{key} must be a finite number, got {value}")
 
 
 def _join(prefix: str, key: str) -> str:

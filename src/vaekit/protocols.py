@@ -53,6 +53,10 @@ class HasPosterior(Protocol):
         """p(z) (or p(z | y)); an error without a prior."""
         ...
 
+    def draw_prior(self, n: int, y: Tensor | None = None) -> Tensor:
+        """``n`` latents drawn from the prior: ``(n, latent_dim)``."""
+        ...
+
 
 @runtime_checkable
 class HasCodebook(Protocol):

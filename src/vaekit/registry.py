@@ -101,6 +101,12 @@ class Registry(Generic[T]):
         name, kwargs = split_spec(spec, self.family)
         factory = self.get(name)
         check_kwargs(factory, kwargs, f"{self.family} {name!r}")
+        clash = sorted(set(kwargs) & set(fixed))
+        if clash:
+            raise ConfigError(
+                f"{self.family} {name!r}: {', '.join(clash)} is set by the part that holds it, "
+                "not in this spec"
+            )
         params = inspect.signature(factory).parameters
         accepts_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
         extra = {k: v for k, v in fixed.items() if accepts_any or k in params}

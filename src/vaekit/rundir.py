@@ -2,12 +2,20 @@
 
 A run directory holds ``config.yaml`` (the resolved config), ``meta.json`` (shapes,
 versions, format), ``checkpoint.pt`` (everything needed to continue exactly),
-``metrics.csv``, ``model.safetensors`` (final weights), ``results.json`` and pictures.
-Nested stages (a quantized run's prior over codes) are run directories of their own
-(:meth:`RunDir.child`).
+``metrics.csv``, ``model.safetensors`` (final weights), ``results.json``, pictures,
+``stages.json`` (the stages done) and ``.lock``. Nested stages (a quantized run's prior
+over codes) are run directories of their own (:meth:`RunDir.child`).
 
-Rules: every write is atomic (:mod:`vaekit.files`); an existing run is replaced only
-when asked, and a folder that is not a vaekit run never is; checkpoints load with
+A run's life: config and meta written; epochs, each ending in a checkpoint; then the
+stages of :data:`STAGES` in order — final weights, evaluation, pictures. Each stage is
+recorded in ``stages.json`` (atomically) once its files are in place, so the stages done
+are always a prefix of :data:`STAGES`, and a resumed run does exactly what is left.
+Extending a run clears them. A run with every stage done is complete.
+
+Rules: one process writes at a time (:meth:`RunDir.lock`, an OS lock released on any
+exit; taking it clears temp files of killed writes); every write is atomic
+(:mod:`vaekit.files`); an existing run is replaced only when asked, under the lock, and
+a folder that is not a vaekit run never is; checkpoints load with
 ``torch.load(weights_only=True)`` (no code runs from a file) and carry a format version;
 a run written by a newer vaekit is refused rather than misread.
 """
@@ -16,7 +24,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +34,13 @@ import yaml
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from vaekit import files
+from vaekit import files, runlock
 from vaekit.config import yaml_problem
 from vaekit.registry import VaekitError
 
 RUN_FORMAT = 1  # meta.json's "run_format": the layout of a run directory
 CHECKPOINT_FORMAT = 2  # checkpoint.pt's "format_version" (1: pickled, before weights_only)
+STAGES = ("weights", "evaluation", "pictures")  # after the epochs, in order
 
 
 class RunDirError(VaekitError):
@@ -46,9 +56,11 @@ class RunDir:
     WEIGHTS = files.WEIGHTS
     CHECKPOINT = files.CHECKPOINT
     RESULTS = files.RESULTS
+    STAGES_FILE = "stages.json"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, parent: RunDir | None = None) -> None:
         self.path = Path(path)
+        self.parent = parent
 
     def __truediv__(self, name: str) -> Path:
         return self.path / name
@@ -60,8 +72,13 @@ class RunDir:
         return f"RunDir({str(self.path)!r})"
 
     def child(self, name: str) -> RunDir:
-        """A nested stage's run directory (e.g. ``prior``)."""
-        return RunDir(self.path / name)
+        """A nested stage's run directory (e.g. ``prior``), locked with this one."""
+        return RunDir(self.path / name, parent=self)
+
+    @property
+    def root(self) -> RunDir:
+        """The top run directory (itself, unless a nested stage)."""
+        return self if self.parent is None else self.parent.root
 
     def has(self, name: str) -> bool:
         """Whether the file ``name`` exists."""
@@ -76,24 +93,96 @@ class RunDir:
             raise RunDirError(f"{self.path} is missing {name}: not {what}")
         return path
 
-    # -- the overwrite guard ----------------------------------------------------------------
+    # -- the lock and the overwrite guard ----------------------------------------------------
+    @contextmanager
+    def lock(self, make: bool = False) -> Iterator[None]:
+        """Hold the run's write lock (the top run directory's) for the ``with`` block.
+
+        ``make`` creates the folder first. Taking the lock removes the temp files of
+        killed writes. A second writer gets a :class:`RunDirError` naming the holder.
+        """
+        top = self.root.path
+        if make:
+            if top.exists() and not top.is_dir():
+                raise RunDirError(f"{top} exists and is not a folder; refusing to replace it")
+            top.mkdir(parents=True, exist_ok=True)
+        elif not top.is_dir():
+            raise RunDirError(f"run directory not found: {top}")
+        with runlock.locked(top):
+            files.remove_stray_temps(top)
+            yield
+
     def create(self, overwrite: bool = False) -> None:
-        """Make the (empty) folder; an existing run is replaced only with ``overwrite``.
+        """Make the (empty) folder under the lock; an existing run is replaced only with
+        ``overwrite``.
 
         A non-empty folder without ``config.yaml`` is not a vaekit run and is never
-        deleted.
+        deleted; a replaced run's files are deleted around the lock file, config last (so
+        that a kill midway leaves a folder that ``overwrite`` still recognises).
         """
         p = self.path
-        if p.exists() and (not p.is_dir() or any(p.iterdir())):
+        if not runlock.is_locked_here(self.root.path):
+            raise RuntimeError(f"RunDir.create({p}) needs the run's lock")
+        found = [c for c in p.iterdir() if c.name != runlock.LOCK] if p.is_dir() else []
+        if found:
             if not overwrite:
+                again = "--resume" if self.parent else f"--resume {p}"
                 raise RunDirError(
-                    f"{p} already exists; pass --overwrite to replace it, or "
-                    f"--resume {p} to continue it"
+                    f"{p} already exists; pass --overwrite to replace it, or {again} to continue it"
                 )
             if not (p / self.CONFIG).is_file():
                 raise RunDirError(f"{p} is not a vaekit run directory; refusing to overwrite it")
-            shutil.rmtree(p)
+            for child in sorted(found, key=lambda c: c.name == self.CONFIG):
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
         p.mkdir(parents=True, exist_ok=True)
+
+    # -- stages ----------------------------------------------------------------------------
+    def stages_done(self) -> list[str]:
+        """The stages of :data:`STAGES` done (none when ``stages.json`` is absent)."""
+        if not self.has(self.STAGES_FILE):
+            return []
+        data = self.read_json(self.STAGES_FILE)
+        done = data.get("done") if isinstance(data, dict) else None
+        if not isinstance(done, list) or done != list(STAGES[: len(done)]):
+            raise RunDirError(f"{self / self.STAGES_FILE} is corrupt: {data!r}")
+        return done
+
+    def done(self, stage: str) -> bool:
+        """Whether ``stage`` (one of :data:`STAGES`) is done."""
+        return stage in self.stages_done()
+
+    def complete(self) -> bool:
+        """Whether every stage is done: nothing is left to resume."""
+        return len(self.stages_done()) == len(STAGES)
+
+    def mark_done(self, stage: str) -> None:
+        """Record ``stage`` as done; the stages before it must be."""
+        i = STAGES.index(stage)
+        done = self.stages_done()
+        if stage in done:
+            return
+        if len(done) != i:
+            raise RuntimeError(f"stage {stage!r} of {self.path} before {STAGES[len(done)]!r}")
+        files.write_json(self / self.STAGES_FILE, {"done": list(STAGES[: i + 1])})
+
+    def check_resumable(self, done: int, finished: bool, epochs: int | None) -> None:
+        """Refuse ``epochs`` fewer than the ``done`` epochs, and resuming a complete run
+        that is not extended (``finished``: no epoch left)."""
+        if epochs is not None and epochs < done:
+            raise RunDirError(f"{self} already has {done} epochs; --epochs must be at least {done}")
+        if finished and self.complete() and (epochs is None or epochs == done):
+            raise RunDirError(
+                f"{self} is complete: it already has {done} epochs, final weights, results "
+                f"and pictures; nothing to do. Pass --epochs N with N > {done} to extend it"
+            )
+
+    def clear_stages(self) -> None:
+        """Record no stage as done (the run is extended: its weights, results and pictures
+        are out of date)."""
+        files.write_json(self / self.STAGES_FILE, {"done": []})
 
     # -- text files -------------------------------------------------------------------------
     def read_text(self, name: str) -> str:

@@ -149,10 +149,10 @@ def test_missing_or_corrupt_run_dirs(run_dir, tmp_path):
     broken = tmp_path / "broken"
     broken.mkdir()
     assert "missing config.yaml" in error_line("evaluate", broken)
+    assert "missing config.yaml" in error_line("train", "--resume", broken)
     (broken / "config.yaml").write_text((run_dir / "config.yaml").read_text())
     (broken / "meta.json").write_text((run_dir / "meta.json").read_text())
     assert "missing model.safetensors" in error_line("sample", broken, "--out", tmp_path / "x.png")
-    assert "missing checkpoint.pt" in error_line("train", "--resume", broken)
     (broken / "model.safetensors").write_bytes(b"garbage")
     assert "corrupt" in error_line("evaluate", broken)
     (broken / "config.yaml").write_text("model: [unclosed")

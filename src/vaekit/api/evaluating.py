@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
 import torch
@@ -15,6 +16,7 @@ from vaekit.evaluation.registry import EVAL_METRICS
 from vaekit.evaluation.report import evaluate_model
 from vaekit.evaluation.result import EvalResult
 from vaekit.registry import ConfigError
+from vaekit.rundir import RunDir, RunDirError
 from vaekit.types import DataSource
 
 if TYPE_CHECKING:
@@ -76,3 +78,13 @@ def evaluate(
         for factory in factories:
             result.extras.update(factory(run, splits, split))
     return result
+
+
+def read_results(run_dir: RunDir) -> EvalResult:
+    """The evaluation saved in ``results.json`` (what :meth:`EvalResult.to_dict` wrote)."""
+    data = run_dir.read_json(RunDir.RESULTS)
+    names = [f.name for f in fields(EvalResult) if f.name != "extras"]
+    if not isinstance(data, dict) or not set(names) <= set(data):
+        raise RunDirError(f"{run_dir / RunDir.RESULTS} is corrupt: not a vaekit evaluation")
+    extras = {k: v for k, v in data.items() if k not in names}
+    return EvalResult(**{k: data[k] for k in names}, extras=extras)

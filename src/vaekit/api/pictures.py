@@ -34,7 +34,19 @@ def draw_pictures(
     seed: int = 0,
 ) -> dict[str, Path]:
     """PNGs in the run directory: reconstructions and prior samples (``eval.num_pictures``
-    of each; none when it is 0), KL per dimension, training curves, codebook usage."""
+    of each; none when it is 0), KL per dimension, training curves, codebook usage; under
+    the run's lock."""
+    with run.dir.lock():
+        return _draw(run, data, results, history, seed)
+
+
+def _draw(
+    run: Run,
+    data: DataSplits,
+    results: EvalResult,
+    history: Sequence[dict[str, float]],
+    seed: int,
+) -> dict[str, Path]:
     model, n = run.model, run.config.eval.num_pictures
     device = next(model.parameters()).device
     pics: dict[str, Path] = {}
@@ -61,9 +73,12 @@ def draw_pictures(
 
 
 def draw_codebook_usage(run: Run, data: DataSplits, split: str = "test") -> Path | None:
-    """A quantized model's code-usage histogram on ``split`` as ``codebook_usage_<split>.png``;
-    ``None`` for models without a codebook."""
+    """A quantized model's code-usage histogram on ``split`` as ``codebook_usage_<split>.png``
+    (under the run's lock); ``None`` for models without a codebook."""
     if not isinstance(run.model, HasCodebook):
         return None
     counts = code_counts(run.model, split_of(data, split))
-    return save_codebook_usage(counts, run.dir / f"codebook_usage_{split}.png", title=f"{split}: ")
+    with run.dir.lock():
+        return save_codebook_usage(
+            counts, run.dir / f"codebook_usage_{split}.png", title=f"{split}: "
+        )

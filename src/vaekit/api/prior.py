@@ -3,8 +3,10 @@
 ``vaekit train-prior RUN_DIR`` encodes the run's data to code indices and fits a code
 prior (:data:`vaekit.priors.CODE_PRIORS`) to them with the one engine. The prior
 folder is a nested :class:`~vaekit.rundir.RunDir` (``config.yaml``, ``checkpoint.pt``,
-``metrics.csv``, ``model.safetensors``), resumable like any run; :func:`attach_prior`,
-called by :func:`vaekit.api.load`, gives a loaded model its trained prior.
+``metrics.csv``, ``model.safetensors``, ``results.json`` with the code NLLs,
+``samples.png``, ``stages.json``) with the stages of any run, resumable like one, and
+written under the run's lock; :func:`attach_prior`, called by :func:`vaekit.api.load`,
+gives a loaded model its trained prior.
 
 >>> run = vaekit.api.load("runs/vqvae")
 >>> vaekit.api.train_prior(run, epochs=20)
@@ -24,9 +26,11 @@ import torch
 import yaml
 from torch import nn
 
+from vaekit.api.interrupts import resume_hint
 from vaekit.config import TrainConfig, apply_overrides, from_dict
 from vaekit.data import ArrayDataset, DataSplits, load_data
 from vaekit.engine import Trainer, resolve_device, seed_everything
+from vaekit.faults import fault_point
 from vaekit.priors import CODE_PRIORS
 from vaekit.protocols import HasCodebook
 from vaekit.registry import ConfigError, VaekitError
@@ -149,8 +153,8 @@ def train_prior(
 ) -> PriorResult:
     """Fit a prior to the codes of ``run`` (a loaded :class:`vaekit.api.Run`) in ``RUN_DIR/prior``.
 
-    ``resume`` continues ``RUN_DIR/prior/checkpoint.pt`` (``epochs`` then extends it);
-    ``overwrite`` replaces a trained prior.
+    ``resume`` finishes ``RUN_DIR/prior`` like :func:`vaekit.api.resume` finishes a run
+    (``epochs`` then extends it); ``overwrite`` replaces a trained prior.
     """
     start = time.perf_counter()
     model = run.model
@@ -159,28 +163,39 @@ def train_prior(
             f"train-prior needs a quantized model (e.g. vqvae, fsq_vae); "
             f"{run.run_dir} holds a {run.config.model.name!r}"
         )
+    if resume and (overrides or overwrite):
+        raise ConfigError(
+            "--resume takes only --epochs (the rest comes from the prior's config.yaml)"
+        )
     prior_dir = run.dir.child(PRIOR_DIR)
-    cfg = _prepare(prior_dir, epochs, overrides, resume, overwrite)
-    device = resolve_device(cfg.train.device)
-    model.to(device)  # type: ignore[attr-defined]
-    seed_everything(cfg.seed)
-    codes = code_splits(model, load_data(run.config.data))
-    seed_everything(cfg.seed)
-    step = CodePriorStep(build_prior(cfg, model)).to(device)
-    trainer = Trainer(step, codes, cfg.train, prior_dir, cfg.seed, device, progress)
-    if resume:
-        trainer.restore()
-    state = trainer.fit()
-    test_nll = mean_nll(step, codes.test)
-    model.prior = step.prior
-    samples = None
-    n = run.config.eval.num_pictures
-    if len(model.input_shape) == 3 and n > 0:  # type: ignore[attr-defined]
-        samples = save_grid(model.sample(n), prior_dir / "samples.png")  # type: ignore[attr-defined]
+    with prior_dir.lock():
+        cfg = _resumed_config(prior_dir, epochs) if resume else make_prior_config(overrides, epochs)
+        if not resume:
+            prior_dir.create(overwrite)
+        device = resolve_device(cfg.train.device)
+        model.to(device)  # type: ignore[attr-defined]
+        seed_everything(cfg.seed)
+        codes = code_splits(model, load_data(run.config.data))
+        seed_everything(cfg.seed)
+        step = CodePriorStep(build_prior(cfg, model)).to(device)
+        trainer = Trainer(step, codes, cfg.train, prior_dir, cfg.seed, device, progress)
+        if resume and prior_dir.has(RunDir.CHECKPOINT):
+            trainer.restore()
+            prior_dir.check_resumable(trainer.state.epoch, trainer.finished, epochs)
+            if not trainer.finished and prior_dir.stages_done():
+                prior_dir.clear_stages()
+        if not resume or epochs is not None:
+            prior_dir.write_config(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
+        with resume_hint(prior_dir, trainer, f"vaekit train-prior {run.run_dir} --resume"):
+            state = trainer.fit()
+            val_nll, test_nll = _evaluation(prior_dir, step, codes.test, state.best_val)
+            model.prior = step.prior
+            samples = _samples(model, run.config.eval.num_pictures, cfg.seed, prior_dir)
+            prior_dir.mark_done("pictures")
     return PriorResult(
         prior_dir.path,
         state.epoch,
-        state.best_val,
+        val_nll,
         test_nll,
         model.code_length,
         time.perf_counter() - start,
@@ -188,29 +203,42 @@ def train_prior(
     )
 
 
-def _prepare(
-    prior_dir: RunDir, epochs: int | None, overrides: Sequence[str], resume: bool, overwrite: bool
-) -> PriorRunConfig:
-    """The prior run's config: read back (``resume``) or made and written to a fresh folder."""
-    if resume:
-        if overrides or overwrite:
-            raise ConfigError(
-                "--resume takes only --epochs (the rest comes from the prior's config.yaml)"
-            )
-        cfg = load_prior_config(prior_dir)
-        if epochs is not None:
-            cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
-            cfg.train.check()
-    else:
-        cfg = make_prior_config(overrides, epochs)
-        if prior_dir.path.exists() and any(prior_dir.path.iterdir()) and not overwrite:
-            raise RunDirError(
-                f"{prior_dir} already exists; pass --overwrite to replace it, "
-                "or --resume to continue it"
-            )
-        prior_dir.create(overwrite)
-    prior_dir.write_config(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
+def _samples(model: Any, n: int, seed: int, prior_dir: RunDir) -> Path | None:
+    """``n`` samples drawn with ``seed`` as ``samples.png`` (image models only, ``n > 0``)."""
+    if len(model.input_shape) != 3 or n == 0:
+        return None
+    device = next(model.parameters()).device
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        images = model.sample(n)
+    return save_grid(images, prior_dir / "samples.png")
+
+
+def _resumed_config(prior_dir: RunDir, epochs: int | None) -> PriorRunConfig:
+    """The saved config of the prior to resume, with ``epochs`` when given."""
+    cfg = load_prior_config(prior_dir)
+    if epochs is not None:
+        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
+        cfg.train.check()
     return cfg
+
+
+def _evaluation(
+    prior_dir: RunDir, step: CodePriorStep, test: DataSource, val_nll: float
+) -> tuple[float, float]:
+    """The validation and test NLLs of codes: computed and saved in ``results.json``
+    (stage ``evaluation``), or read back when that stage is done."""
+    if prior_dir.done("evaluation"):
+        saved = prior_dir.read_json(RunDir.RESULTS)
+        try:
+            return float(saved["val_nll"]), float(saved["test_nll"])
+        except (KeyError, TypeError, ValueError):
+            raise RunDirError(f"{prior_dir / RunDir.RESULTS} is corrupt") from None
+    test_nll = mean_nll(step, test)
+    prior_dir.write_json(RunDir.RESULTS, {"val_nll": val_nll, "test_nll": test_nll})
+    prior_dir.mark_done("evaluation")
+    fault_point("stage:evaluation")
+    return val_nll, test_nll
 
 
 def attach_prior(run_dir: RunDir, model: nn.Module) -> None:

@@ -1,9 +1,15 @@
-"""Training a run: a new one into a fresh run directory, or an interrupted one resumed."""
+"""Training a run: a new one into a fresh run directory, or an interrupted one resumed.
+
+Both hold the run's lock throughout. A run goes: config and meta, epochs (a checkpoint
+each), then the stages of :data:`vaekit.rundir.STAGES` — final weights, evaluation,
+pictures; :func:`resume` does whatever is left of that, from wherever a kill stopped it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,13 +17,16 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from vaekit.api.evaluating import evaluate
+from vaekit.api.evaluating import evaluate, read_results, split_of
+from vaekit.api.interrupts import resume_hint
 from vaekit.api.pictures import draw_pictures
 from vaekit.api.runs import Run, as_run_dir, load_run_config
 from vaekit.config import RunConfig
 from vaekit.data import DataSplits, load_data
 from vaekit.engine import Trainer, resolve_device, resolve_optimizers, seed_everything
 from vaekit.evaluation.result import EvalResult
+from vaekit.faults import fault_point, with_step_fault
+from vaekit.registry import ConfigError, VaekitError
 from vaekit.rundir import RunDir
 from vaekit.version import __version__
 
@@ -50,25 +59,18 @@ def train(
 
     Everything that can be checked (config values, data, model, optimizers, device) is
     checked before the folder is made, so a bad config leaves nothing behind. The saved
-    config records the settings of every optimizer the model declares.
+    config records the settings of every optimizer the model declares. ``overwrite``
+    replaces an existing run, after taking its lock: never one that another process is
+    writing.
     """
     start = time.perf_counter()
     cfg.check()
     run_dir = RunDir(out if out is not None else default_out(cfg))
     data = load_data(cfg.data)
     cfg, model, trainer = _assemble(cfg, data, run_dir, progress, on_step)
-    run_dir.create(overwrite)
-    run_dir.write_config(cfg.to_yaml())
-    run_dir.write_meta(
-        {
-            "input_shape": list(data.shape),
-            "num_classes": data.num_classes,
-            "data": data.name,
-            "vaekit": __version__,
-            "torch": torch.__version__,
-        }
-    )
-    return _finish(cfg, run_dir, data, model, trainer, start)
+    with run_dir.lock(make=True):
+        run_dir.create(overwrite)
+        return _start(cfg, run_dir, data, model, trainer, start)
 
 
 def resume(
@@ -77,21 +79,32 @@ def resume(
     progress: bool = True,
     on_step: Callable[[int], None] | None = None,
 ) -> TrainResult:
-    """Continue a run from its checkpoint; ``epochs`` extends a finished run."""
+    """Finish an interrupted run: the epochs left, then each stage not done; ``epochs``
+    changes the number of epochs (more than done: extends a finished run).
+
+    A run killed before its first checkpoint starts again from its saved config (same
+    seed, same result). Only a complete run is refused, as having nothing to do.
+    """
     start = time.perf_counter()
     rd = as_run_dir(run_dir)
-    cfg = load_run_config(rd)
-    rd.require(RunDir.CHECKPOINT, "a resumable run: nothing to resume")
-    rd.read_meta()
-    if epochs is not None:
-        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
-        cfg.check()
-    data = load_data(cfg.data)
-    cfg, model, trainer = _assemble(cfg, data, rd, progress, on_step)
-    trainer.restore()
-    if epochs is not None:
-        rd.write_config(cfg.to_yaml())
-    return _finish(cfg, rd, data, model, trainer, start)
+    with rd.lock():
+        if rd.has(RunDir.META) or rd.has(RunDir.CHECKPOINT):
+            rd.read_meta()  # a run of a newer vaekit is refused here
+        cfg = load_run_config(rd)
+        if epochs is not None:
+            cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
+            cfg.check()
+        data = load_data(cfg.data)
+        cfg, model, trainer = _assemble(cfg, data, rd, progress, on_step)
+        if not rd.has(RunDir.CHECKPOINT):  # killed before the first epoch ended
+            return _start(cfg, rd, data, model, trainer, start)
+        trainer.restore()
+        rd.check_resumable(trainer.state.epoch, trainer.finished, epochs)
+        if not trainer.finished and rd.stages_done():
+            rd.clear_stages()  # more epochs: weights, results and pictures are out of date
+        if epochs is not None:
+            rd.write_config(cfg.to_yaml())
+        return _finish(cfg, rd, data, model, trainer, start)
 
 
 def _assemble(
@@ -104,11 +117,67 @@ def _assemble(
     """Seed, build the model on its device, resolve its optimizers and the engine around it
     (nothing written yet)."""
     device = resolve_device(cfg.train.device)
+    _check_splits(cfg, data)
     seed_everything(cfg.seed)
-    model = cfg.model.build(data.shape, data.num_classes).to(device)
+    model = _build(cfg, data).to(device)
     cfg = dataclasses.replace(cfg, train=resolve_optimizers(cfg.train, model.optimizers()))
+    on_step = with_step_fault(on_step)
     trainer = Trainer(model, data, cfg.train, run_dir, cfg.seed, device, progress, on_step)
     return cfg, model, trainer
+
+
+def _check_splits(cfg: RunConfig, data: DataSplits) -> None:
+    """Refuse an empty validation split (checked every epoch) or evaluation split."""
+    if len(data.val) == 0:
+        raise ConfigError(
+            f"data.val_fraction={cfg.data.val_fraction} leaves no validation examples; "
+            "training validates every epoch"
+        )
+    if len(split_of(data, cfg.eval.split)) == 0:
+        raise ConfigError(
+            f"the {cfg.eval.split} split is empty (data.val_fraction, data.test_fraction); "
+            "eval.split needs examples"
+        )
+
+
+def _build(cfg: RunConfig, data: DataSplits) -> nn.Module:
+    """The configured model; sizes that torch refuses, or layers of zero width, are a
+    :class:`ConfigError` (one line) rather than a traceback or a model that cannot learn."""
+    try:
+        with warnings.catch_warnings():  # torch warns of zero-size layers, refused below
+            warnings.filterwarnings("ignore", "Initializing zero-element tensors")
+            model = cfg.model.build(data.shape, data.num_classes)
+    except (RuntimeError, ValueError) as e:
+        if isinstance(e, VaekitError):
+            raise
+        raise ConfigError(f"model: {str(e).splitlines()[0]}") from None
+    empty = [name for name, p in model.named_parameters() if p.numel() == 0]
+    if empty:
+        raise ConfigError(f"model: {empty[0]} has no elements: a size in the model config is 0")
+    return model
+
+
+def _start(
+    cfg: RunConfig,
+    run_dir: RunDir,
+    data: DataSplits,
+    model: nn.Module,
+    trainer: Trainer,
+    start: float,
+) -> TrainResult:
+    """Write the config and meta into the (locked) run directory, then train from epoch 0."""
+    run_dir.write_config(cfg.to_yaml())
+    run_dir.write_meta(
+        {
+            "input_shape": list(data.shape),
+            "num_classes": data.num_classes,
+            "data": data.name,
+            "vaekit": __version__,
+            "torch": torch.__version__,
+        }
+    )
+    fault_point("stage:created")
+    return _finish(cfg, run_dir, data, model, trainer, start)
 
 
 def _finish(
@@ -119,10 +188,19 @@ def _finish(
     trainer: Trainer,
     start: float,
 ) -> TrainResult:
-    """Train, then evaluate and draw the pictures."""
-    state = trainer.fit()
-    run = Run(run_dir, cfg, model.eval(), run_dir.read_meta())
-    results = evaluate(run, data=data)
-    run_dir.write_json(RunDir.RESULTS, results.to_dict())
-    pictures = draw_pictures(run, data, results, state.history)
+    """Train the epochs left and write the final weights, then evaluate and draw the
+    pictures; each stage already done is skipped (the evaluation read back). Ctrl-C
+    ends in :class:`~vaekit.api.interrupts.Interrupted`, saying what resuming will do."""
+    with resume_hint(run_dir, trainer, f"vaekit train --resume {run_dir}"):
+        state = trainer.fit()
+        run = Run(run_dir, cfg, model.eval(), run_dir.read_meta())
+        if run_dir.done("evaluation"):
+            results = read_results(run_dir)
+        else:
+            results = evaluate(run, data=data)
+            run_dir.write_json(RunDir.RESULTS, results.to_dict())
+            run_dir.mark_done("evaluation")
+            fault_point("stage:evaluation")
+        pictures = draw_pictures(run, data, results, state.history)
+        run_dir.mark_done("pictures")
     return TrainResult(run, results, pictures, state.epoch, time.perf_counter() - start)

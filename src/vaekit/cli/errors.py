@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 
 import typer
 
+from vaekit.api.interrupts import Interrupted
 from vaekit.engine import TrainingDiverged
+from vaekit.files import WriteError
 from vaekit.registry import VaekitError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,7 +24,8 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def reported(fn: F) -> F:
-    """Wrap a command: input errors exit 2, a diverged training exits 1, both in one line."""
+    """Wrap a command: input errors and failed writes (a full disk) exit 2, a diverged
+    training exits 1, Ctrl-C exits 130 saying how to resume; each in one line."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -32,7 +35,20 @@ def reported(fn: F) -> F:
             fail(str(e), code=1)
         except (VaekitError, FileExistsError) as e:
             fail(str(e))
+        except OSError as e:
+            fail(os_problem(e))
+        except Interrupted as e:
+            fail(str(e), code=130)
         except KeyboardInterrupt:
-            fail("interrupted; resume with --resume RUN_DIR", code=130)
+            fail("interrupted", code=130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def os_problem(e: OSError) -> str:
+    """One line for an operating-system error; a failed write of vaekit's names the file,
+    whose previous version is intact."""
+    reason = e.strerror or str(e)
+    if isinstance(e, WriteError):
+        return f"cannot write {e.filename}: {reason} (its previous version, if any, is intact)"
+    return f"{e.filename}: {reason}" if e.filename else reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -25,15 +26,22 @@ def _open_for_images(run_dir: Path, n: int, out: Path, overwrite: bool, device: 
     return api.load(run_dir, device=device)
 
 
-def _write_images(images: torch.Tensor, out: Path, ncol: int | None = None) -> None:
+def _writing(run: api.Run, out: Path) -> AbstractContextManager[None]:
+    """The run's lock when ``out`` lies inside the run directory; nothing otherwise."""
+    inside = out.resolve().is_relative_to(run.run_dir.resolve())
+    return run.dir.lock() if inside else nullcontext()
+
+
+def _write_images(run: api.Run, images: torch.Tensor, out: Path, ncol: int | None = None) -> None:
     from vaekit.files import atomic_write
     from vaekit.viz import save_grid
 
-    if out.suffix == ".npy":
-        array = images.cpu().numpy()
-        atomic_write(out, lambda f: np.save(f, array))
-    else:
-        save_grid(images, out, ncol=ncol)
+    with _writing(run, out):
+        if out.suffix == ".npy":
+            array = images.cpu().numpy()
+            atomic_write(out, lambda f: np.save(f, array))
+        else:
+            save_grid(images, out, ncol=ncol)
     out_console.print(f"wrote {out}")
 
 
@@ -52,7 +60,7 @@ def sample(
     """Draw samples from the prior and decode them."""
     run = _open_for_images(run_dir, n, out, overwrite, device)
     torch.manual_seed(seed)
-    _write_images(run.model.sample(n), out)
+    _write_images(run, run.model.sample(n), out)
 
 
 @app.command()
@@ -74,6 +82,6 @@ def reconstruct(
     b = ds.batch(torch.arange(min(n, len(ds)))).to(next(run.model.parameters()).device)
     recon = run.model.reconstruct(b.x, b.y)
     if out.suffix == ".npy":
-        _write_images(recon, out)
+        _write_images(run, recon, out)
     else:
-        _write_images(torch.stack([b.x, recon], 1).flatten(0, 1), out, ncol=16)
+        _write_images(run, torch.stack([b.x, recon], 1).flatten(0, 1), out, ncol=16)

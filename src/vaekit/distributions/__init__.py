@@ -5,5 +5,14 @@ from vaekit.distributions.kl import kl_per_dim, kl_term
 from vaekit.distributions.mean import mean_of
 from vaekit.distributions.point_mass import PointMass
 from vaekit.distributions.scale import raw_for_scale, softplus_scale
+from vaekit.distributions.standard_normal import StandardNormalDist
 
-__all__ = ["PointMass", "kl_per_dim", "kl_term", "mean_of", "raw_for_scale", "softplus_scale"]
+__all__ = [
+    "PointMass",
+    "StandardNormalDist",
+    "kl_per_dim",
+    "kl_term",
+    "mean_of",
+    "raw_for_scale",
+    "softplus_scale",
+]

@@ -3,7 +3,8 @@ declares, runs the model's steps on every batch and logs whatever terms come bac
 
 Checkpoints at every epoch end hold everything needed to continue bit for bit:
 weights, every optimizer's state by name, RNG states, data order, early-stopping state
-and the metric history.
+and the metric history. After the last epoch the loop writes the final weights, the
+run's first stage (:data:`vaekit.rundir.STAGES`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from vaekit.config import TrainConfig
 from vaekit.engine.optim import SCHEDULES, lr_at, make_optimizer
 from vaekit.engine.progress import EpochProgress
 from vaekit.engine.rng import rng_state, set_rng_state
+from vaekit.engine.running import RunningMeans
+from vaekit.faults import fault_point
 from vaekit.registry import ConfigError, VaekitError
 from vaekit.rundir import RunDir, RunDirError
 from vaekit.types import Batch, DataSource, StepContext, StepOut, Trainable, iter_batches
@@ -89,6 +92,7 @@ class Trainer:
         self.progress, self.on_step = progress, on_step
         self.writer: Any = None
         self._best: dict[str, Tensor] | None = None
+        self._lrs: dict[str, float] = {}
         if cfg.tensorboard:
             _require_tensorboard()
 
@@ -178,24 +182,26 @@ class Trainer:
         warm = self.cfg.kl_warmup_epochs * self.steps_per_epoch
         return 1.0 if warm <= 0 else min(1.0, step / warm)
 
+    @property
+    def finished(self) -> bool:
+        """Whether no epoch is left: ``cfg.epochs`` reached, or stopped early."""
+        return self.state.epoch >= self.cfg.epochs or self.state.stopped_early
+
     def restore(self) -> None:
-        """Load the run directory's checkpoint to continue; an error when nothing is left to do."""
+        """Load the run directory's checkpoint to continue from it (:meth:`fit` then trains
+        what is left, if anything, and writes the final weights)."""
         self._best = self.load_checkpoint()
-        if self.state.epoch >= self.cfg.epochs:
-            done = self.state.epoch
-            raise VaekitError(
-                f"{self.run_dir} already has {done} epochs; pass --epochs N with N > {done} "
-                "to extend it"
-            )
 
     def fit(self) -> TrainState:
-        """Train to ``cfg.epochs`` (from the restored checkpoint after :meth:`restore`)."""
+        """Train to ``cfg.epochs`` (from the restored checkpoint after :meth:`restore`),
+        then load the best weights and write them as the final weights (stage ``weights``)
+        unless that stage is done."""
         best = self._best
         if self.cfg.tensorboard:
             self.writer = _require_tensorboard()(str(self.run_dir / "tensorboard"))
         total = self.cfg.epochs * self.steps_per_epoch
         with EpochProgress(total, self.state.step, self.progress) as bar:
-            while self.state.epoch < self.cfg.epochs and not self.state.stopped_early:
+            while not self.finished:
                 row = self._epoch(bar, total)
                 improved = row["val_loss"] < self.state.best_val
                 if improved or best is None:
@@ -215,29 +221,33 @@ class Trainer:
                 if self.writer is not None:
                     for k, v in row.items():
                         self.writer.add_scalar(k, v, self.state.epoch)
+        fault_point("stage:trained")
         if best is not None:
             self.model.load_state_dict(best)
-        self.run_dir.write_weights(self.model.state_dict())
+        if not self.run_dir.done("weights"):
+            self.run_dir.write_weights(self.model.state_dict())
+            self.run_dir.mark_done("weights")
+            fault_point("stage:weights")
         if self.writer is not None:
             self.writer.close()
         return self.state
 
     def _set_lrs(self, step: int, total: int) -> dict[str, float]:
-        lrs = {}
+        """Every optimizer's learning rate at ``step``; param groups are written on change."""
         for name, (schedule, base, warmup) in self.schedules.items():
             lr = base * lr_at(schedule, step, total, warmup)
-            for group in self.opts[name].param_groups:
-                group["lr"] = lr
-            lrs[name] = lr
-        return lrs
+            if lr != self._lrs.get(name):
+                for group in self.opts[name].param_groups:
+                    group["lr"] = lr
+                self._lrs[name] = lr
+        return self._lrs
 
     def _epoch(self, bar: EpochProgress, total: int) -> dict[str, float]:
         model, cfg, st = self.model, self.cfg, self.state
         model.train()
         start = time.perf_counter()
         perm = torch.randperm(len(self.train_set), generator=self.order)
-        sums: dict[str, Tensor] = {}
-        seen = 0
+        logged = RunningMeans()
         n, bs = len(self.train_set), cfg.batch_size
         last = self.steps_per_epoch - 1
         lrs: dict[str, float] = {}
@@ -252,16 +262,15 @@ class Trainer:
                 if u.clip:
                     nn.utils.clip_grad_norm_(u.params, u.clip)
                 u.opt.step()
-                _accumulate(sums, u.loss_key, out, b)
+                logged.add(u.loss_key, out, b)
+            logged.count(b)
             st.step += 1
-            seen += b
             if st.step % cfg.log_every == 0 or i == last:
-                means = self._check({k: v.item() / seen for k, v in sums.items()})
-                bar.update(st.step, st.epoch + 1, _shown(means))
+                bar.update(st.step, st.epoch + 1, _shown(self._check(logged.means())))
             if self.on_step is not None:
                 self.on_step(st.step)
         train_time = time.perf_counter() - start
-        means = self._check({k: v.item() / seen for k, v in sums.items()})
+        means = self._check(logged.means())
         val = self.validate()
         st.epoch += 1
         row = {
@@ -289,12 +298,12 @@ class Trainer:
             len(self.train_set),
             self.cfg.batch_size,
         )
-        sums: dict[str, Tensor] = {}
-        n = len(self.val_set)
+        logged = RunningMeans()
         for batch in iter_batches(self.val_set, 4 * self.cfg.batch_size, self.device):
             for u in self.updates:
-                _accumulate(sums, u.loss_key, u.fn(batch, ctx), len(batch))
-        return self._check({k: v.item() / n for k, v in sums.items()})
+                logged.add(u.loss_key, u.fn(batch, ctx), len(batch))
+            logged.count(len(batch))
+        return self._check(logged.means())
 
     def _check(self, means: dict[str, float]) -> dict[str, float]:
         if not math.isfinite(means["loss"]):
@@ -309,19 +318,6 @@ class Trainer:
 
 def _copy(state: dict[str, Tensor]) -> dict[str, Tensor]:
     return {k: v.detach().clone() for k, v in state.items()}
-
-
-def _accumulate(sums: dict[str, Tensor], loss_key: str, out: StepOut, batch: int) -> None:
-    """Add the batch's summed loss and logs to running device-side totals (no sync)."""
-    items = {loss_key: out.loss.detach() * batch}
-    for k, v in out.terms.items():
-        items[k] = v.detach().sum()
-    for k, v in out.batch_terms.items():
-        items[k] = v.detach() * batch
-    for k, v in out.stats.items():
-        items[k] = v.detach() * batch
-    for k, v in items.items():
-        sums[k] = sums[k] + v if k in sums else v
 
 
 def _shown(means: dict[str, float]) -> dict[str, float]:

@@ -27,8 +27,13 @@ class Likelihood(nn.Module):
         return params.dim() - 2 if self.event_ndim is None else self.event_ndim
 
     def param(self, params: Tensor, i: int) -> Tensor:
-        """The ``i``-th parameter map: ``(*lead, *shape)``."""
-        return params.select(-self._ndim(params) - 1, i)
+        """The ``i``-th parameter map: ``(*lead, *shape)``.
+
+        With one parameter this is a view whose backward is free (``select`` would
+        scatter its gradient into a zero tensor of the params' size).
+        """
+        dim = -self._ndim(params) - 1
+        return params.squeeze(dim) if params.shape[dim] == 1 else params.select(dim, i)
 
     def reduce(self, log_p: Tensor, params: Tensor) -> Tensor:
         """Sum elementwise log-densities over the data dimensions: ``(*lead,)``."""

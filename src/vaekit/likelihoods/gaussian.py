@@ -46,7 +46,15 @@ class Gaussian(Likelihood):
         return F.softplus(raw) + _MIN_SCALE
 
     def log_prob(self, params: Tensor, x: Tensor) -> Tensor:
-        mu, scale = self.param(params, 0), self.scale(params)
+        mu = self.param(params, 0)
+        if self.learn != "pixel":  # one σ: −½ Σ (x − μ)² / σ² − n (log σ + ½ log 2π)
+            n = math.prod(mu.shape[mu.dim() - self._ndim(params) :])
+            squares = self.reduce((x - mu).pow(2), params)
+            if self.learn == "none":  # constants in Python: two fewer tensor operations
+                return squares * (-0.5 / self.sigma**2) - n * (math.log(self.sigma) + 0.5 * LOG_2PI)
+            scale = self.scale(params)
+            return squares * (-0.5 / scale.pow(2)) - n * (scale.log() + 0.5 * LOG_2PI)
+        scale = self.scale(params)
         lp = -0.5 * LOG_2PI - torch.log(scale) - 0.5 * ((x - mu) / scale) ** 2
         return self.reduce(lp.expand_as(mu), params)
 

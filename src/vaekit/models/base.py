@@ -45,10 +45,11 @@ class ObjectiveConfig:
         """The model's own objective as term specs; each model overrides this."""
         raise NotImplementedError
 
-    def build_objective(self) -> Objective:
-        """The configured objective (``objective``, else the model's own)."""
+    def build_objective(self, **fixed: Any) -> Objective:
+        """The configured objective (``objective``, else the model's own); ``fixed`` go to
+        the terms that take them (``latent_dim``)."""
         if self.objective is None:
-            return build_objective(self.default_objective())
+            return build_objective(self.default_objective(), **fixed)
         defaults = {f.name: f.default for f in dataclasses.fields(self)}
         changed = [k for k in self.objective_fields if getattr(self, k) != defaults[k]]
         if changed:
@@ -56,7 +57,7 @@ class ObjectiveConfig:
                 f"model.{changed[0]} has no effect when model.objective is given; "
                 "set it in the objective's terms instead"
             )
-        return build_objective(self.objective)
+        return build_objective(self.objective, **fixed)
 
 
 @dataclass
@@ -116,7 +117,7 @@ class LatentConfig(ObjectiveConfig):
             out_shape=tuple(input_shape),
             num_params=likelihood.num_params,
         )
-        objective = self.build_objective()
+        objective = self.build_objective(latent_dim=self.latent_dim)
         model = LatentModel(
             encoder,
             posterior,

@@ -4,8 +4,8 @@ they differ only in their parts (see ``models/*.py`` for the compositions).
 
 A ``LatentModel`` has the capabilities :class:`~vaekit.protocols.HasPosterior`,
 :class:`~vaekit.protocols.HasLikelihood` and :class:`~vaekit.protocols.Generative`, and
-the engine's default contract (:class:`~vaekit.types.OneStep`: one ``main`` optimizer,
-one step).
+the engine's contract through :class:`~vaekit.models.steps.ObjectiveSteps`: a ``main``
+optimizer and step, plus whatever its objective's terms declare (a discriminator).
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from torch import Tensor, nn
 from torch.distributions import Distribution
 
 from vaekit.distributions import kl_term, mean_of
+from vaekit.models.steps import ObjectiveSteps
 from vaekit.objectives import Objective
 from vaekit.registry import VaekitError
-from vaekit.types import Batch, OneStep, PriorContext, StepContext, StepOut
+from vaekit.types import Batch, PriorContext, StepContext, StepOut
 
 
 class LatentPass:
@@ -54,7 +55,7 @@ class LatentPass:
         return kl_term(self.q, self.prior, self.z)
 
 
-class LatentModel(OneStep, nn.Module):
+class LatentModel(ObjectiveSteps, nn.Module):
     """x → encoder → posterior q(z|x) → z → decoder → likelihood p(x|z), with prior p(z).
 
     With ``num_classes > 0`` the model is conditional: a one-hot label is appended
@@ -77,6 +78,7 @@ class LatentModel(OneStep, nn.Module):
         self.encoder, self.posterior, self.prior = encoder, posterior, prior
         self.decoder, self.likelihood, self.objective = decoder, likelihood, objective
         self.input_shape = tuple(input_shape)
+        likelihood.event_ndim = len(self.input_shape)  # params (*lead, P, *shape) meet data
         self.latent_dim = latent_dim
         self.num_classes = num_classes
 
@@ -165,9 +167,12 @@ class LatentModel(OneStep, nn.Module):
         """
         if self.num_classes and y is None:
             y = torch.arange(n, device=self.device) % self.num_classes
+        return self.decode(self.draw_prior(n, y), y)
+
+    def draw_prior(self, n: int, y: Tensor | None = None) -> Tensor:
+        """``n`` latents drawn from p(z) (from p(z | y) for a conditional prior): ``(n, D)``."""
         prior = self.prior_dist(y)
-        z = prior.sample(() if prior.batch_shape == (n,) else (n,))
-        return self.decode(z, y)
+        return prior.sample(() if prior.batch_shape == (n,) else (n,))
 
     @torch.no_grad()
     def reconstruct(self, x: Tensor, y: Tensor | None = None) -> Tensor:

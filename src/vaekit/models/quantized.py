@@ -21,12 +21,13 @@ import torch
 from torch import Tensor, nn
 
 from vaekit.models.base import ObjectiveConfig, Spec, build_likelihood, build_part
+from vaekit.models.steps import ObjectiveSteps
 from vaekit.nn import DECODERS, ENCODERS
 from vaekit.nn.registry import GridEncoder
 from vaekit.objectives import Objective
 from vaekit.quantizers import QUANTIZERS, CodeUsage
 from vaekit.registry import ConfigError, VaekitError, split_spec
-from vaekit.types import Batch, OneStep, QuantOut, StepContext, StepOut
+from vaekit.types import Batch, QuantOut, StepContext, StepOut
 
 
 class QuantPass:
@@ -49,7 +50,7 @@ class QuantPass:
         return self.model.log_px_given_z(self.batch.x, self.z)
 
 
-class QuantizedModel(OneStep, nn.Module):
+class QuantizedModel(ObjectiveSteps, nn.Module):
     """x → encoder → ``z_e (B, *grid, D)`` → quantizer → ``z_q`` → decoder → p(x | z_q).
 
     ``code_shape`` is the shape of one example's indices, ``(*grid, *index_shape)``
@@ -72,6 +73,7 @@ class QuantizedModel(OneStep, nn.Module):
         self.likelihood, self.objective = likelihood, objective
         self.prior: nn.Module | None = None
         self.input_shape = tuple(input_shape)
+        likelihood.event_ndim = len(self.input_shape)
         self.latent_dim = quantizer.dim
         self.code_shape = (*encoder.grid, *quantizer.index_shape)
         self.code_length = math.prod(self.code_shape)
@@ -192,7 +194,7 @@ class QuantizedConfig(ObjectiveConfig):
             out_shape=tuple(input_shape),
             num_params=likelihood.num_params,
         )
-        objective = self.build_objective()
+        objective = self.build_objective(latent_dim=self.latent_dim)
         model = QuantizedModel(encoder, quantizer, decoder, likelihood, objective, input_shape)
         objective.check(model)
         return model

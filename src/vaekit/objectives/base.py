@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Protocol
 from torch import Tensor, nn
 
 from vaekit.registry import ConfigError, Registry, VaekitError, split_spec
-from vaekit.types import Batch, StepContext, StepOut
+from vaekit.types import Batch, ParamGroup, Step, StepContext, StepOut
 
 TERMS: Registry[Term] = Registry("objective term")
 
@@ -64,12 +64,18 @@ class Term(nn.Module):
 
     ``warmup`` terms are multiplied by the engine's KL warm-up weight as well as their
     own weight; ``requires`` are the model capabilities (:mod:`vaekit.protocols`) the
-    term reads, checked when the model is assembled.
+    term reads, checked when the model is assembled. A term with parameters of its own
+    that another loss trains (a discriminator) declares them in :meth:`optimizers` and
+    the update that trains them in :meth:`steps`; the model runs those steps after its
+    main step.
     """
 
     name: ClassVar[str]
     warmup: ClassVar[bool] = False
     requires: ClassVar[tuple[type, ...]] = ()
+
+    def __init__(self) -> None:  # a signature with no options, for the registry's checks
+        super().__init__()
 
     def check(self, model: nn.Module) -> None:
         """Raise :class:`ConfigError` if ``model`` lacks what this term reads."""
@@ -83,6 +89,14 @@ class Term(nn.Module):
     def forward(self, p: Pass, ctx: StepContext, logs: Logs) -> Tensor:
         """The term's value for the batch."""
         raise NotImplementedError
+
+    def optimizers(self) -> dict[str, ParamGroup]:
+        """Optimizers of the term's own parameters, by name (none by default)."""
+        return {}
+
+    def steps(self, model: nn.Module) -> list[Step]:
+        """Updates of the term's own parameters, run after the model's main step."""
+        return []
 
 
 class Objective(nn.Module):
@@ -106,6 +120,20 @@ class Objective(nn.Module):
         for term in self.terms:
             term.check(model)
 
+    def optimizers(self) -> dict[str, ParamGroup]:
+        """Every term's own optimizers; a name declared twice is an error."""
+        out: dict[str, ParamGroup] = {}
+        for term in self.terms:
+            for name, group in term.optimizers().items():
+                if name in out or name == "main":
+                    raise ConfigError(f"two parts of the objective declare optimizer {name!r}")
+                out[name] = group
+        return out
+
+    def steps(self, model: nn.Module) -> list[Step]:
+        """Every term's own updates, in term order."""
+        return [step for term in self.terms for step in term.steps(model)]
+
     def forward(self, p: Pass, ctx: StepContext) -> StepOut:
         """The step's loss and logs from one pass."""
         logs = Logs()
@@ -128,9 +156,10 @@ class Objective(nn.Module):
         return StepOut(loss, logs.terms, logs.batch_terms, logs.stats)
 
 
-def build_objective(specs: Sequence[str | Mapping[str, Any]]) -> Objective:
+def build_objective(specs: Sequence[str | Mapping[str, Any]], **fixed: Any) -> Objective:
     """An :class:`Objective` from term specs (names or ``{name, weight, **options}``).
 
+    ``fixed`` are what the model supplies to terms that ask for them (``latent_dim``).
     Unknown term names list the registered ones; unknown options list the valid ones.
     """
     if isinstance(specs, str | Mapping):
@@ -142,7 +171,7 @@ def build_objective(specs: Sequence[str | Mapping[str, Any]]) -> Objective:
         if isinstance(weight, bool) or not isinstance(weight, int | float):
             raise ConfigError(f"objective term {name!r}: weight must be a number, got {weight!r}")
         try:
-            term = TERMS.build({"name": name, **options})
+            term = TERMS.build({"name": name, **options}, **fixed)
         except (TypeError, ValueError) as e:
             if isinstance(e, VaekitError):
                 raise

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.distributions import Distribution, Independent, Normal
+from torch.distributions import Distribution
 
+from vaekit.distributions import StandardNormalDist
 from vaekit.priors.base import PRIORS
 from vaekit.types import PriorContext
 
@@ -21,4 +22,4 @@ class StandardNormal(nn.Module):
 
     def forward(self, context: PriorContext | None = None) -> Distribution:
         """N(0, I) over ``(latent_dim,)``, batch shape ``()``; the context is ignored."""
-        return Independent(Normal(self.loc, self.scale, validate_args=False), 1)
+        return StandardNormalDist(self.loc, self.scale)

@@ -28,6 +28,8 @@ def image_grid(images: Tensor | np.ndarray, ncol: int | None = None, pad: int = 
     if arr.ndim != 4:
         raise ValueError(f"expected images (N, C, H, W), got shape {arr.shape}")
     n, c, h, w = arr.shape
+    if n == 0:
+        raise ValueError("no images to tile")
     ncol = ncol or math.ceil(math.sqrt(n))
     nrow = math.ceil(n / ncol)
     grid = np.ones((nrow * (h + pad) + pad, ncol * (w + pad) + pad, c), dtype=np.float32)

@@ -1,0 +1,58 @@
+"""Running means of what steps log, kept off the hot path.
+
+Each step only detaches and appends its tensors; they are reduced (summed on the device,
+one read-back) when the means are asked for: every ``log_every`` steps and at the end of an
+epoch. Per-example terms ``(B,)`` are summed over examples; scalars (the loss, batch-level
+terms, stats) are weighted by the batch size.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from vaekit.types import StepOut
+
+
+class RunningMeans:
+    """Per-example means of named values over the batches added so far."""
+
+    def __init__(self) -> None:
+        self._examples: dict[str, list[Tensor]] = {}
+        self._scalars: dict[str, list[Tensor]] = {}
+        self._sizes: dict[str, list[int]] = {}
+        self._totals: dict[str, Tensor] = {}
+        self.seen = 0
+
+    def add(self, loss_key: str, out: StepOut, batch: int) -> None:
+        """Record one step's output for a batch of ``batch`` examples (no device work)."""
+        self._scalar(loss_key, out.loss, batch)
+        for k, v in out.terms.items():
+            self._examples.setdefault(k, []).append(v.detach())
+        for k, v in out.batch_terms.items():
+            self._scalar(k, v, batch)
+        for k, v in out.stats.items():
+            self._scalar(k, v, batch)
+
+    def count(self, batch: int) -> None:
+        """Count ``batch`` more examples (once per batch, whatever the number of steps)."""
+        self.seen += batch
+
+    def _scalar(self, key: str, value: Tensor, batch: int) -> None:
+        self._scalars.setdefault(key, []).append(value.detach())
+        self._sizes.setdefault(key, []).append(batch)
+
+    def means(self) -> dict[str, float]:
+        """Every value's mean per example so far (one device sync)."""
+        for k, values in self._examples.items():
+            self._fold(k, torch.cat([v.reshape(-1) for v in values]).sum())
+        for k, values in self._scalars.items():
+            sizes = torch.tensor(self._sizes[k], dtype=values[0].dtype, device=values[0].device)
+            self._fold(k, (torch.stack(values) * sizes).sum())
+        self._examples, self._scalars, self._sizes = {}, {}, {}
+        keys = list(self._totals)
+        values = torch.stack([self._totals[k].double() for k in keys]).tolist() if keys else []
+        return {k: v / max(self.seen, 1) for k, v in zip(keys, values, strict=True)}
+
+    def _fold(self, key: str, total: Tensor) -> None:
+        self._totals[key] = self._totals[key] + total if key in self._totals else total
