@@ -9,26 +9,29 @@ Cases (``--case``):
 
 For each case:
 
-1. The same model, data, batch size and epochs trained with vaekit's ``Trainer`` and with
-   a hand-written loop; samples/s of both and their ratio (training steps only, from
-   ``metrics.csv``'s ``time_s``, and the whole fit with per-epoch validation, checkpoint
-   and CSV).
-2. vaekit's importance-sampled NLL at ``k`` samples on 1,000 images against a bare
-   vectorised estimator (each image encoded once, its k samples decoded in one call).
+1. Training: a hand-written loop and vaekit's ``Trainer`` (same model, data, batch size,
+   optimizer) each train one epoch at a time, alternately (``--repeats`` pairs, which
+   one goes first alternating too). The ratio of each pair is bare ÷ vaekit (< 1 is
+   slower than bare), for the training steps (``metrics.csv``'s ``time_s``) and for the
+   whole ``fit`` call (adds per-epoch validation, checkpoint and CSV); the medians and
+   quartiles of the pair ratios are printed.
+2. IS-NLL: vaekit's importance-sampled NLL at ``k`` samples against a bare vectorised
+   estimator (each image encoded once, its k samples decoded in one call), alternating
+   per chunk of images; the median of the per-chunk ratios.
 
-Repeats alternate bare and vaekit back to back, so neither always runs on a cold or warm
-process; ratios are medians of the per-repeat ratios (bare ÷ vaekit: < 1 is slower than
-bare), samples/s are medians. Timings on a shared 2-core machine swing by ±20 % between
-runs, never between the two halves of one pair.
+This machine is a shared virtual machine: the same loop's time drifts by 20 % and more
+over seconds, so only short, adjacent, alternating measurements can be compared.
 
-Usage: python benchmarks/engine.py [--case small|default|both] [--epochs 10] [--k 1000]
-       [--repeats 5] [--threads N]
+Usage: python benchmarks/engine.py [--case small|default|both] [--repeats 20] [--k 1000]
+       [--images 1000] [--threads N]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
+import statistics
 import tempfile
 import time
 from dataclasses import dataclass
@@ -105,18 +108,23 @@ def bare_log_px(case: Case, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return -F.binary_cross_entropy_with_logits(out, x.expand_as(out), reduction="none").sum(-1)
 
 
-def bare_train(case: Case, x_train: torch.Tensor, epochs: int, latent: int) -> float:
-    """Seconds for a plain VAE training loop."""
-    seed_everything(0)
-    m = bare_vae(case, latent)
-    opt = torch.optim.Adam(m.parameters(), lr=1e-3)
-    n = x_train.shape[0]
-    gen = torch.Generator().manual_seed(0)
-    start = time.perf_counter()
-    for _ in range(epochs):
-        perm = torch.randperm(n, generator=gen)
+class BareLoop:
+    """A plain VAE training loop, one epoch per call (model and optimizer persist)."""
+
+    def __init__(self, case: Case, x_train: torch.Tensor, latent: int) -> None:
+        seed_everything(0)
+        self.case, self.x = case, x_train
+        self.m = bare_vae(case, latent)
+        self.opt = torch.optim.Adam(self.m.parameters(), lr=1e-3)
+        self.gen = torch.Generator().manual_seed(0)
+
+    def epoch(self) -> float:
+        """Seconds of one epoch of training steps."""
+        case, m, opt, n = self.case, self.m, self.opt, self.x.shape[0]
+        start = time.perf_counter()
+        perm = torch.randperm(n, generator=self.gen)
         for i in range(0, n, case.batch):
-            x = x_train[perm[i : i + case.batch]].flatten(1)
+            x = self.x[perm[i : i + case.batch]].flatten(1)
             if case.binarize:
                 x = torch.bernoulli(x)
             mu, std = bare_encode(m, x)
@@ -127,7 +135,7 @@ def bare_train(case: Case, x_train: torch.Tensor, epochs: int, latent: int) -> f
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-    return time.perf_counter() - start
+        return time.perf_counter() - start
 
 
 @torch.no_grad()
@@ -159,80 +167,113 @@ def copy_weights(bare: nn.ModuleDict, model: nn.Module, case: Case) -> None:
     bare["dec"].load_state_dict(model.decoder.net.state_dict())
 
 
+class VaekitLoop:
+    """vaekit's Trainer, one more epoch per call: returns the epoch's training-step seconds
+    (``metrics.csv``'s ``time_s``) and the seconds of the whole call (adds validation,
+    checkpoint and CSV)."""
+
+    def __init__(self, cfg, data, tmp: str) -> None:
+
+        seed_everything(0)
+        self.model = cfg.model.build(data.shape)
+        train = dataclasses.replace(cfg.train, epochs=0)
+        device = torch.device("cpu")
+        self.trainer = Trainer(self.model, data, train, RunDir(tmp), 0, device, False)
+
+    def epoch(self) -> tuple[float, float]:
+        t = self.trainer
+        t.cfg = dataclasses.replace(t.cfg, epochs=t.cfg.epochs + 1)
+        start = time.perf_counter()
+        t.fit()
+        return t.state.history[-1]["time_s"], time.perf_counter() - start
+
+
+def interleaved(a, b, repeats: int) -> tuple[list, list]:
+    """``repeats`` calls of each, alternating which goes first."""
+    first, second = [], []
+    for r in range(repeats):
+        if r % 2:
+            second.append(b())
+            first.append(a())
+        else:
+            first.append(a())
+            second.append(b())
+    return first, second
+
+
 def run_case(name: str, args: argparse.Namespace) -> None:
     case = CASES[name]
-    cfg = api.make_config(
-        model="vae", data="mnist5k", epochs=args.epochs, overrides=list(case.overrides)
-    )
+    cfg = api.make_config(model="vae", data="mnist5k", overrides=list(case.overrides))
     data = load_data(cfg.data)
     x_train = data.train.batch(torch.arange(len(data.train))).x  # grey values
     n = x_train.shape[0]
-    latent = cfg.model.latent_dim
+    print(f"\n== case {name}: {n} training images, batch {case.batch}, {args.repeats} epoch pairs")
+    bare = BareLoop(case, x_train, cfg.model.latent_dim)
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = VaekitLoop(cfg, data, tmp)
+        bare.epoch(), ours.epoch()  # warm-up: allocator, first-call costs
+        bare_s, ours_s = interleaved(bare.epoch, ours.epoch, args.repeats)
+    steps_s = [s for s, _ in ours_s]
+    step_ratios = [b / o for b, o in zip(bare_s, steps_s, strict=True)]
+    fit_ratios = [b / f for b, (_, f) in zip(bare_s, ours_s, strict=True)]
+    print(f"bare loop           {n / median(bare_s):8.0f} samples/s")
     print(
-        f"\n== case {name}: {n} training images, batch {case.batch}, {args.epochs} epochs, "
-        f"median of {args.repeats}"
-    )
-    bare_times, fit_times, step_times = [], [], []
-    for _ in range(args.repeats):
-        bare_times.append(bare_train(case, x_train, args.epochs, latent))
-        with tempfile.TemporaryDirectory() as tmp:
-            seed_everything(0)
-            model = cfg.model.build(data.shape)
-            trainer = Trainer(model, data, cfg.train, RunDir(tmp), 0, torch.device("cpu"), False)
-            start = time.perf_counter()
-            state = trainer.fit()
-            fit_times.append(time.perf_counter() - start)
-        step_times.append(sum(row["time_s"] for row in state.history))
-    bare_s, fit_s, steps_s = map(median, (bare_times, fit_times, step_times))
-    step_ratios = [b / t for b, t in zip(bare_times, step_times, strict=True)]
-    r_steps = median(step_ratios)
-    r_fit = median(b / f for b, f in zip(bare_times, fit_times, strict=True))
-    samples = n * args.epochs
-    print(f"bare loop           {samples / bare_s:8.0f} samples/s  ({bare_s:.2f} s)")
-    print(
-        f"vaekit train steps  {samples / steps_s:8.0f} samples/s  ({steps_s:.2f} s)  "
-        f"ratio {r_steps:.3f}  per repeat {[round(r, 3) for r in step_ratios]}"
+        f"vaekit train steps  {n / median(steps_s):8.0f} samples/s  "
+        f"ratio {median(step_ratios):.3f} (quartiles {quartiles(step_ratios)})"
     )
     print(
-        f"vaekit whole fit    {samples / fit_s:8.0f} samples/s  ({fit_s:.2f} s)  ratio {r_fit:.3f}"
-        "  (adds validation, checkpoint, CSV each epoch)"
+        f"vaekit whole fit    ratio {median(fit_ratios):.3f}  "
+        "(adds validation, checkpoint, CSV each epoch)"
     )
 
-    bare = bare_vae(case, latent)
-    copy_weights(bare, model, case)
+    model = ours.model.eval()
+    net = bare_vae(case, cfg.model.latent_dim)
+    copy_weights(net, model, case)
     x_eval = torch.cat(
         [
             data.val.batch(torch.arange(len(data.val))).x,
             data.test.batch(torch.arange(len(data.test))).x,
         ]
-    )[:1000]
-    model.eval()
+    )[: args.images]
     plan = plan_batches(model, args.k, cfg.eval.memory_budget_mb)
-    ours_times, bare_nll_times = [], []
-    for _ in range(args.repeats):
+    chunks = x_eval.split(plan.inputs)
+    times: dict[str, list[float]] = {"bare": [], "vaekit": []}
+    nll: dict[str, list[torch.Tensor]] = {"bare": [], "vaekit": []}
+
+    def timed(name: str, fn) -> None:
         torch.manual_seed(0)
         start = time.perf_counter()
-        ref = bare_nll(case, bare, x_eval, args.k, plan.inputs)
-        bare_nll_times.append(time.perf_counter() - start)
-        torch.manual_seed(0)
-        start = time.perf_counter()
-        ours = -dataset_log_likelihood(model, x_eval, args.k, cfg.eval.memory_budget_mb)
-        ours_times.append(time.perf_counter() - start)
-    ours_s, bare_nll_s = median(ours_times), median(bare_nll_times)
-    r_nll = median(b / o for b, o in zip(bare_nll_times, ours_times, strict=True))
+        nll[name].append(fn())
+        times[name].append(time.perf_counter() - start)
+
+    budget = cfg.eval.memory_budget_mb
+    for i, chunk in enumerate(chunks):  # alternate per chunk of images
+        calls = [
+            ("bare", lambda c=chunk: bare_nll(case, net, c, args.k, plan.inputs)),
+            ("vaekit", lambda c=chunk: -dataset_log_likelihood(model, c, args.k, budget)),
+        ]
+        for name_, fn in calls if i % 2 == 0 else calls[::-1]:
+            timed(name_, fn)
+    ratios = [b / o for b, o in zip(times["bare"], times["vaekit"], strict=True)]
     print(
-        f"IS-NLL k={args.k} on {x_eval.shape[0]} images ({plan.inputs} images x "
-        f"{plan.samples} samples per call): vaekit {ours_s:.2f} s, bare {bare_nll_s:.2f} s, "
-        f"ratio {r_nll:.3f}; mean NLL {ours.mean():.3f} vs {ref.mean():.3f} nats"
+        f"IS-NLL k={args.k} on {len(x_eval)} images ({plan.inputs} images x {plan.samples} "
+        f"samples per call): vaekit {sum(times['vaekit']):.2f} s, bare {sum(times['bare']):.2f} s, "
+        f"ratio {median(ratios):.3f} (quartiles {quartiles(ratios)}); mean NLL "
+        f"{torch.cat(nll['vaekit']).mean():.3f} vs {torch.cat(nll['bare']).mean():.3f} nats"
     )
+
+
+def quartiles(values: list[float]) -> str:
+    q = statistics.quantiles(values, n=4)
+    return f"{q[0]:.3f}–{q[2]:.3f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--case", choices=[*CASES, "both"], default="both")
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=20, help="epoch pairs")
     parser.add_argument("--k", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--images", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
     if args.threads:

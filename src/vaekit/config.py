@@ -70,24 +70,17 @@ class OptimizerConfig:
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(OptimizerConfig):
     """The training engine's settings (one engine for every model).
 
-    The flat keys ``optimizer`` ... ``grad_clip`` set the ``main`` optimizer; a model that
-    declares more optimizers (a discriminator, an auxiliary entropy model) gets their
-    settings from ``optimizers.<name>``, and where the config is silent the model's
-    defaults are used and written into the saved config.
+    The keys of :class:`OptimizerConfig` (``optimizer`` ... ``grad_clip``) set the
+    ``main`` optimizer; a model that declares more optimizers (a discriminator, an
+    auxiliary entropy model) gets their settings from ``optimizers.<name>``, and where the
+    config is silent the model's defaults are used and written into the saved config.
     """
 
     epochs: int = 60
     batch_size: int = 128
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    betas: list[float] | None = None
-    schedule: str = "constant"
-    warmup_steps: int = 0
-    grad_clip: float | None = None
     kl_warmup_epochs: float = 0.0
     early_stopping: int | None = None
     device: str = "auto"

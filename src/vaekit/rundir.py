@@ -99,7 +99,8 @@ class RunDir:
         """Hold the run's write lock (the top run directory's) for the ``with`` block.
 
         ``make`` creates the folder first. Taking the lock removes the temp files of
-        killed writes. A second writer gets a :class:`RunDirError` naming the holder.
+        killed writes. A second writer gets a :class:`~vaekit.runlock.RunLockedError`
+        naming the holder.
         """
         top = self.root.path
         if make:

@@ -58,7 +58,8 @@ def locked(folder: Path) -> Iterator[None]:
             f"{folder} is being written by {holder}; wait for it to finish (or stop it)"
         ) from None
     os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()} {' '.join(sys.argv)[:300]}\n".encode())
+    command = " ".join(sys.argv).replace("\n", " ")[:300]
+    os.write(fd, f"{os.getpid()} {command}\n".encode())
     _held[path] = 1
     try:
         yield
@@ -77,9 +78,10 @@ def _release(path: Path) -> None:
 def _holder(fd: int) -> str:
     """``process <pid> (<command>)`` as the holder wrote it, or a vaguer phrase."""
     try:
-        pid, _, command = os.pread(fd, 4096, 0).decode(errors="replace").strip().partition(" ")
+        line = os.pread(fd, 4096, 0).decode(errors="replace").partition("\n")[0]
     except OSError:
-        pid, command = "", ""
+        line = ""
+    pid, _, command = line.strip().partition(" ")
     if not pid.isdigit():
         return "another process"
     return f"process {pid} ({command})" if command else f"process {pid}"

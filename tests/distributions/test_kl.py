@@ -48,3 +48,36 @@ def test_point_mass():
     z.sum().backward()
     assert torch.equal(loc.grad, 2 * torch.ones(4, 3))
     assert d.log_prob(z).shape == (2, 4)
+
+
+def test_diagonal_normal_is_independent_normal_in_every_method():
+    from torch.distributions import Independent, Normal, kl_divergence
+
+    from vaekit.distributions import DiagonalNormal, StandardNormalDist
+
+    torch.manual_seed(0)
+    loc, scale = torch.randn(5, 3, dtype=torch.float64), torch.rand(5, 3, dtype=torch.float64) + 0.1
+    ours, ref = DiagonalNormal(loc, scale), Independent(Normal(loc, scale), 1)
+    z = torch.randn(7, 5, 3, dtype=torch.float64)
+    assert ours.batch_shape == ref.batch_shape and ours.event_shape == ref.event_shape
+    for name in ("mean", "variance", "stddev"):
+        assert torch.equal(getattr(ours, name), getattr(ref, name))
+    assert torch.allclose(ours.log_prob(z), ref.log_prob(z)) and torch.allclose(
+        ours.entropy(), ref.entropy()
+    )
+    torch.manual_seed(1)
+    a = ours.rsample((7,))
+    torch.manual_seed(1)
+    assert torch.equal(a, ref.rsample((7,)))
+    wide = ours.expand((2, 5))
+    assert wide.batch_shape == (2, 5) and torch.allclose(
+        wide.log_prob(z[:2]), ref.expand((2, 5)).log_prob(z[:2])
+    )
+    std = StandardNormalDist(
+        torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+    )
+    closed = kl_divergence(ours, std)
+    generic = kl_divergence(ref, Independent(Normal(torch.zeros(3), torch.ones(3)), 1))
+    assert torch.allclose(closed, generic.double())
+    unit = Independent(Normal(torch.zeros(3).double(), torch.ones(3).double()), 1)
+    assert torch.allclose(std.log_prob(z), unit.log_prob(z))  # its two-operation log density

@@ -45,7 +45,6 @@ MOMENTS = {
     "stage:weights": "final weights recorded, evaluation not begun",
     "write:results.json:1": "results half-written",
     "stage:evaluation": "evaluation recorded, pictures not begun",
-    "write:samples.png:1": "pictures half-drawn",
 }
 
 

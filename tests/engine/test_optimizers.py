@@ -82,6 +82,14 @@ def test_optimizers_must_not_share_parameters(tmp_path):
         Trainer(model, _data(), cfg, RunDir(tmp_path), 0, torch.device("cpu"), False)
 
 
+def test_a_parameter_in_no_optimizer_is_refused(tmp_path):
+    model = TwoParams()
+    model.optimizers = lambda: {"main": ParamGroup([model.a])}
+    model.steps = lambda: [Step("first", "main", model.first)]
+    with pytest.raises(VaekitError, match="parameters in no optimizer would never train: b"):
+        Trainer(model, _data(), TrainConfig(), RunDir(tmp_path), 0, torch.device("cpu"), False)
+
+
 def test_unknown_optimizer_names_list_the_models_own():
     groups = {"main": ParamGroup([]), "discriminator": ParamGroup([], {"lr": 1e-4})}
     with pytest.raises(ConfigError, match=r"train\.optimizers\.disc; this model.s other"):

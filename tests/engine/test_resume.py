@@ -1,16 +1,26 @@
-"""Resume equals uninterrupted training; divergence keeps the last good checkpoint; atomic files."""
+"""Resume equals uninterrupted training and finishes the stages left; divergence keeps the last
+good checkpoint; atomic files; a full disk and Ctrl-C end in one line saying what is intact."""
 
 import csv
+import errno
+import json
+import os
+import shutil
+import tempfile
 
 import pytest
 import torch
 from safetensors.torch import load_file
+from typer.testing import CliRunner
 
-from vaekit import api
+from vaekit import api, files
 from vaekit.api import training
+from vaekit.api.interrupts import Interrupted
+from vaekit.cli.main import app
 from vaekit.engine import TrainingDiverged
 from vaekit.files import atomic_write
 from vaekit.registry import VaekitError
+from vaekit.rundir import STAGES, RunDir
 
 SETTINGS = [
     "data.subset=200",
@@ -72,14 +82,150 @@ def test_killed_mid_epoch_and_resumed_equals_uninterrupted(reference, tmp_path):
 def test_extending_a_finished_run_equals_training_longer(reference, tmp_path):
     out = tmp_path / "run"
     api.train(_cfg(epochs=2), out=out, progress=False)
-    api.resume(out, epochs=3, progress=False)
-    _assert_same(_weights(out), _weights(reference))
+    assert RunDir(out).complete()
+    with pytest.raises(Interrupt):  # killed during the third epoch
+        api.resume(out, epochs=3, progress=False, on_step=_kill_at(16))
+    assert RunDir(out).stages_done() == []  # the old weights and results are out of date
     assert api.load_run_config(out).train.epochs == 3
+    api.resume(out, progress=False)
+    _assert_same(_weights(out), _weights(reference))
+    assert RunDir(out).complete()
 
 
 def test_resume_of_a_finished_run_without_more_epochs_is_refused(reference):
-    with pytest.raises(VaekitError, match="already has 3 epochs"):
+    with pytest.raises(VaekitError, match=r"already has 3 epochs.*--epochs N with N > 3"):
         api.resume(reference, progress=False)
+    with pytest.raises(VaekitError, match="--epochs must be at least 3"):
+        api.resume(reference, epochs=2, progress=False)
+
+
+def test_resume_finishes_only_the_stages_left(reference, tmp_path):
+    out = tmp_path / "run"
+    shutil.copytree(reference, out)
+    (out / "samples.png").unlink()
+    files.write_json(out / "stages.json", {"done": ["weights", "evaluation"]})
+    metrics, results = (out / "metrics.csv").read_text(), (out / "results.json").read_text()
+    result = api.resume(out, progress=False)
+    assert (out / "samples.png").is_file() and "samples" in result.pictures
+    assert RunDir(out).stages_done() == list(STAGES)
+    assert (out / "metrics.csv").read_text() == metrics  # no epoch trained again
+    assert (out / "results.json").read_text() == results  # read back, not recomputed
+    assert result.results.to_dict() == json.loads(results)
+
+
+def test_a_run_killed_before_its_first_checkpoint_is_resumed_from_its_config(reference, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(Interrupt):
+        api.train(_cfg(), out=out, progress=False, on_step=_kill_at(3))
+    assert not (out / "checkpoint.pt").exists() and (out / "config.yaml").is_file()
+    with pytest.raises(api.RunDirError, match=r"already exists.*--overwrite.*--resume"):
+        api.train(_cfg(), out=out, progress=False)
+    api.resume(out, progress=False)
+    _assert_same(_weights(out), _weights(reference))
+
+
+@pytest.mark.parametrize(
+    ("step", "will"),
+    [
+        (3, "start {} again from its saved config"),
+        (11, "continue training {} from its last checkpoint"),
+    ],
+)
+def test_ctrl_c_during_training_says_what_resume_will_do(tmp_path, step, will):
+    out = tmp_path / "run"
+
+    def ctrl_c(s):
+        if s == step:
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted) as caught:
+        api.train(_cfg(), out=out, progress=False, on_step=ctrl_c)
+    command = f"vaekit train --resume {out}"
+    assert str(caught.value) == f"interrupted; `{command}` will {will.format(out)}"
+
+
+def test_ctrl_c_after_training_says_the_stages_left_in_one_line(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "evaluate", ctrl_c)
+    args = ["train", "--model", "vae", "--data", "digits", "--epochs", "1", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--quiet", *(f"--set={s}" for s in SETTINGS)])
+    assert result.exit_code == 130
+    assert result.stderr == (
+        f"error: interrupted; `vaekit train --resume {out}` will finish the evaluation and "
+        f"the pictures of {out}\n"
+    )
+
+
+def disk_full_on(monkeypatch, prefix, nth):
+    """Make the ``nth`` temp file named ``prefix...`` of :mod:`vaekit.files` a full disk
+    (``/dev/full``: every write fails with ENOSPC)."""
+    real_mkstemp, calls = tempfile.mkstemp, []
+
+    def mkstemp(*args, **kwargs):
+        fd, tmp = real_mkstemp(*args, **kwargs)
+        calls.append(kwargs["prefix"])
+        if calls.count(prefix) == nth:
+            os.close(fd)
+            fd = os.open("/dev/full", os.O_WRONLY)
+        return fd, tmp
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", mkstemp)
+
+
+needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+
+
+class FullDisk:
+    """A file whose writes fail with ENOSPC, as on a full disk."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def write(self, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+
+def test_a_full_disk_while_saving_a_checkpoint_is_an_os_error_naming_it(tmp_path, monkeypatch):
+    path = tmp_path / "checkpoint.pt"
+    path.write_bytes(b"previous")
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(files.os, "fdopen", lambda *a, **k: FullDisk(real_fdopen(*a, **k)))
+    with pytest.raises(files.WriteError) as caught:  # torch.save would raise a RuntimeError
+        files.write_torch(path, {"weights": torch.zeros(1000)})
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
+    assert path.read_bytes() == b"previous"
+
+
+@needs_dev_full
+def test_a_full_disk_is_one_line_and_the_last_checkpoint_survives(reference, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    disk_full_on(monkeypatch, ".checkpoint.pt.", 2)
+    args = ["train", "--model", "vae", "--data", "digits", "--epochs", "3", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--quiet", *(f"--set={s}" for s in SETTINGS)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: cannot write {out / 'checkpoint.pt'}: {os.strerror(errno.ENOSPC)} (its "
+        "previous version, if any, is intact)\n"
+    )
+    assert RunDir(out).read_checkpoint()["state"]["epoch"] == 1
+    assert not list(out.glob(".*.tmp"))
+    monkeypatch.undo()
+    api.resume(out, progress=False)
+    _assert_same(_weights(out), _weights(reference))
 
 
 def test_same_seed_same_run_other_seed_differs(reference, tmp_path):
@@ -141,6 +287,13 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path):
         atomic_write(path, broken)
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["file.bin"]
+
+
+def test_atomic_write_gives_the_mode_a_plain_open_would(tmp_path):
+    atomic_write(tmp_path / "atomic", lambda f: f.write(b"x"))
+    (tmp_path / "plain").write_bytes(b"x")
+    modes = [(tmp_path / name).stat().st_mode & 0o777 for name in ("atomic", "plain")]
+    assert modes[0] == modes[1]  # a temp file alone would be 0600: runs could not be shared
 
 
 def test_corrupt_checkpoint_is_a_clear_error(reference, tmp_path):

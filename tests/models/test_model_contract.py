@@ -78,3 +78,21 @@ def test_models_are_listed_with_descriptions():
     described = MODELS.describe()
     for name in ("ae", "vae", "beta_vae", "beta_vae_capacity", "iwae", "cvae"):
         assert name in described and len(described[name]) > 20
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "message"),
+    [
+        ("beta_vae", {"beta": -1.0}, "model.beta must be >= 0"),
+        ("beta_vae_capacity", {"gamma": -5.0}, "model.gamma must be >= 0"),
+        ("beta_vae_capacity", {"c_max": -1.0}, "model.c_max must be >= 0"),
+        ("vqvae", {"quantizer": {"name": "vq", "beta": -0.25}}, "beta must be >= 0"),
+        ("lfq_vae", {"quantizer": {"name": "lfq", "entropy_weight": -1}}, "entropy_weight"),
+        ("simvq_vae", {"quantizer": {"name": "simvq", "beta": -1}}, "beta must be >= 0"),
+    ],
+)
+def test_negative_loss_weights_are_refused(name, options, message):
+    from vaekit.registry import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        MODELS.get(name)(**options).build((1, 8, 8))

@@ -1,7 +1,8 @@
 """Python entry points, one module per job; the CLI calls these and only formats results.
 
 * :mod:`~vaekit.api.configs` — ``default_config``, ``make_config``, ``config_from_dict``;
-* :mod:`~vaekit.api.training` — ``train``, ``resume``;
+* :mod:`~vaekit.api.training` — ``train``, ``resume`` (Ctrl-C raises
+  :class:`~vaekit.api.interrupts.Interrupted`, saying how to resume);
 * :mod:`~vaekit.api.runs` — ``load`` a run directory (``Run``);
 * :mod:`~vaekit.api.evaluating` — ``evaluate``, ``load_eval_data``, ``split_of``;
 * :mod:`~vaekit.api.pictures` — ``draw_pictures``, ``draw_codebook_usage``;
@@ -17,6 +18,7 @@
 from vaekit.api.configs import config_from_dict, default_config, make_config
 from vaekit.api.diagnosing import Diagnosis, diagnose
 from vaekit.api.evaluating import evaluate, load_eval_data, split_of
+from vaekit.api.interrupts import Interrupted
 from vaekit.api.pictures import draw_codebook_usage, draw_pictures
 from vaekit.api.prior import PriorResult, train_prior
 from vaekit.api.runs import Run, load, load_run_config
@@ -25,6 +27,7 @@ from vaekit.rundir import RunDir, RunDirError
 
 __all__ = [
     "Diagnosis",
+    "Interrupted",
     "PriorResult",
     "Run",
     "RunDir",

@@ -238,18 +238,20 @@ def diagnose(
     active_threshold: float | None = None,
     kl_threshold: float = 0.01,
 ) -> Diagnosis:
-    """Collapse and information diagnostics of a split, written into the run directory.
+    """Collapse and information diagnostics of a split, written into the run directory
+    under the run's lock.
 
     ``active_threshold`` defaults to the config's ``eval.active_threshold``; see this
     module's docstring for the files and :mod:`vaekit.metrics.verdict` for the verdict.
     """
     splits = data if data is not None else load_eval_data(run)
     active = run.config.eval.active_threshold if active_threshold is None else active_threshold
-    return write_diagnosis(
-        run.model,
-        run.dir,
-        split_of(splits, split),
-        splits.factor_names,
-        split=split,
-        thresholds=CollapseThresholds(active=active, kl=kl_threshold),
-    )
+    with run.dir.lock():
+        return write_diagnosis(
+            run.model,
+            run.dir,
+            split_of(splits, split),
+            splits.factor_names,
+            split=split,
+            thresholds=CollapseThresholds(active=active, kl=kl_threshold),
+        )

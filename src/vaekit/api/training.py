@@ -20,6 +20,7 @@ from torch import nn
 from vaekit.api.evaluating import evaluate, read_results, split_of
 from vaekit.api.interrupts import resume_hint
 from vaekit.api.pictures import draw_pictures
+from vaekit.api.prior import PRIOR_DIR
 from vaekit.api.runs import Run, as_run_dir, load_run_config
 from vaekit.config import RunConfig
 from vaekit.data import DataSplits, load_data
@@ -27,7 +28,7 @@ from vaekit.engine import Trainer, resolve_device, resolve_optimizers, seed_ever
 from vaekit.evaluation.result import EvalResult
 from vaekit.faults import fault_point, with_step_fault
 from vaekit.registry import ConfigError, VaekitError
-from vaekit.rundir import RunDir
+from vaekit.rundir import RunDir, RunDirError
 from vaekit.version import __version__
 
 
@@ -100,6 +101,12 @@ def resume(
             return _start(cfg, rd, data, model, trainer, start)
         trainer.restore()
         rd.check_resumable(trainer.state.epoch, trainer.finished, epochs)
+        prior = rd.child(PRIOR_DIR)
+        if not trainer.finished and prior.path.is_dir() and any(prior.path.iterdir()):
+            raise RunDirError(
+                f"{rd} has a prior over its codes ({prior}); more epochs would change the "
+                "codes under it: move it away first, then `vaekit train-prior` again"
+            )
         if not trainer.finished and rd.stages_done():
             rd.clear_stages()  # more epochs: weights, results and pictures are out of date
         if epochs is not None:

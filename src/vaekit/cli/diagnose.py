@@ -34,10 +34,9 @@ def diagnose(
     diagnostics.json into the run directory."""
     run = api.load(run_dir, device=device)
     splits = api.load_eval_data(run, data)
-    with run.dir.lock():  # diagnose writes into the run directory
-        result = api.diagnose(
-            run, splits, split=split, active_threshold=threshold, kl_threshold=kl_threshold
-        )
+    result = api.diagnose(
+        run, splits, split=split, active_threshold=threshold, kl_threshold=kl_threshold
+    )
     if json_:
         print(json.dumps(result.to_dict()))
     else:

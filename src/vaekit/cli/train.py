@@ -25,7 +25,10 @@ def train(
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override a config key: key.sub=value.")
     ] = None,
-    resume: Annotated[Path | None, typer.Option(help="Continue this run directory.")] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Finish this run directory: the epochs and stages left."),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing run directory.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:

@@ -105,8 +105,14 @@ class ArrayDataset:
         elsewhere (:meth:`prepare` puts the storage there once)."""
         order = order.to(self.x.device)
         moved = self.x.device != torch.device(device)
+        x, y, extras = self.x, self.y, self.extras
         for i in range(0, len(order), batch_size):
-            b = self.batch(order[i : i + batch_size])
+            idx = order[i : i + batch_size]
+            b = Batch(
+                self._to_float(x[idx]),
+                None if y is None else y[idx],
+                {k: v[idx] for k, v in extras.items()} if extras else {},
+            )
             yield b.to(device) if moved else b
 
     def float_x(self) -> Tensor:

@@ -1,7 +1,8 @@
 """N(0, I) as a distribution class of its own, so that the KL of a diagonal Gaussian from it
 has a registered closed form with the fewest tensor operations.
 
-``StandardNormalDist`` is an ``Independent(Normal(0, 1), 1)``: everything that reads an
+``StandardNormalDist`` is an ``Independent(Normal(0, 1), 1)`` (a
+:class:`~vaekit.distributions.diagonal.DiagonalNormal`): everything that reads an
 ``Independent(Normal)`` (per-dimension KL, log densities) keeps working.
 """
 
@@ -12,14 +13,13 @@ import math
 from torch import Tensor
 from torch.distributions import Independent, Normal, register_kl
 
+from vaekit.distributions.diagonal import DiagonalNormal
+
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class StandardNormalDist(Independent):
+class StandardNormalDist(DiagonalNormal):
     """N(0, I) over the last dimension of ``loc`` (all zeros) and ``scale`` (all ones)."""
-
-    def __init__(self, loc: Tensor, scale: Tensor) -> None:
-        super().__init__(Normal(loc, scale, validate_args=False), 1, validate_args=False)
 
     def log_prob(self, value: Tensor) -> Tensor:
         """−½ ‖z‖² − (D/2) log 2π: two tensor operations on ``value (..., D)``."""

@@ -9,9 +9,11 @@ run's first stage (:data:`vaekit.rundir.STAGES`).
 
 from __future__ import annotations
 
+import gc
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -114,6 +116,12 @@ class Trainer:
                 settings.lr,
                 settings.warmup_steps,
             )
+        orphans = [n for n, p in model.named_parameters() if p.requires_grad and id(p) not in owner]
+        if orphans:
+            raise VaekitError(
+                f"parameters in no optimizer would never train: {', '.join(orphans[:5])}"
+                f"{' ...' if len(orphans) > 5 else ''}"
+            )
         updates = []
         for i, step in enumerate(model.steps()):  # type: ignore[attr-defined]
             if step.optimizer not in self.opts:
@@ -200,7 +208,7 @@ class Trainer:
         if self.cfg.tensorboard:
             self.writer = _require_tensorboard()(str(self.run_dir / "tensorboard"))
         total = self.cfg.epochs * self.steps_per_epoch
-        with EpochProgress(total, self.state.step, self.progress) as bar:
+        with frozen_heap(), EpochProgress(total, self.state.step, self.progress) as bar:
             while not self.finished:
                 row = self._epoch(bar, total)
                 improved = row["val_loss"] < self.state.best_val
@@ -314,6 +322,25 @@ class Trainer:
                 "train.grad_clip, or check the data."
             )
         return means
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Move every object alive now out of the garbage collector's reach while training.
+
+    The objects of torch, numpy and the model (hundreds of thousands) live for the whole
+    run; without this, each full collection, triggered by the few objects a step creates,
+    walks all of them (≈ 5 % of a small model's training time on a 2-core CPU). Objects
+    made during training are still collected. Left alone if someone else froze the heap.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _copy(state: dict[str, Tensor]) -> dict[str, Tensor]:

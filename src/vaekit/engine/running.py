@@ -26,21 +26,17 @@ class RunningMeans:
 
     def add(self, loss_key: str, out: StepOut, batch: int) -> None:
         """Record one step's output for a batch of ``batch`` examples (no device work)."""
-        self._scalar(loss_key, out.loss, batch)
+        examples, scalars, sizes = self._examples, self._scalars, self._sizes
         for k, v in out.terms.items():
-            self._examples.setdefault(k, []).append(v.detach())
-        for k, v in out.batch_terms.items():
-            self._scalar(k, v, batch)
-        for k, v in out.stats.items():
-            self._scalar(k, v, batch)
+            examples.setdefault(k, []).append(v.detach())
+        for group in ({loss_key: out.loss}, out.batch_terms, out.stats):
+            for k, v in group.items():
+                scalars.setdefault(k, []).append(v.detach())
+                sizes.setdefault(k, []).append(batch)
 
     def count(self, batch: int) -> None:
         """Count ``batch`` more examples (once per batch, whatever the number of steps)."""
         self.seen += batch
-
-    def _scalar(self, key: str, value: Tensor, batch: int) -> None:
-        self._scalars.setdefault(key, []).append(value.detach())
-        self._sizes.setdefault(key, []).append(batch)
 
     def means(self) -> dict[str, float]:
         """Every value's mean per example so far (one device sync)."""

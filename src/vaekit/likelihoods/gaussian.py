@@ -48,8 +48,8 @@ class Gaussian(Likelihood):
     def log_prob(self, params: Tensor, x: Tensor) -> Tensor:
         mu = self.param(params, 0)
         if self.learn != "pixel":  # one σ: −½ Σ (x − μ)² / σ² − n (log σ + ½ log 2π)
-            n = math.prod(mu.shape[mu.dim() - self._ndim(params) :])
             squares = self.reduce((x - mu).pow(2), params)
+            n = math.prod(mu.shape[-self._ndim(params) :])
             if self.learn == "none":  # constants in Python: two fewer tensor operations
                 return squares * (-0.5 / self.sigma**2) - n * (math.log(self.sigma) + 0.5 * LOG_2PI)
             scale = self.scale(params)

@@ -40,6 +40,7 @@ class ObjectiveConfig:
 
     objective: list[Spec] | None
     objective_fields: ClassVar[tuple[str, ...]] = ()
+    nonnegative: ClassVar[tuple[str, ...]] = ()
 
     def default_objective(self) -> list[Spec]:
         """The model's own objective as term specs; each model overrides this."""
@@ -47,7 +48,11 @@ class ObjectiveConfig:
 
     def build_objective(self, **fixed: Any) -> Objective:
         """The configured objective (``objective``, else the model's own); ``fixed`` go to
-        the terms that take them (``latent_dim``)."""
+        the terms that take them (``latent_dim``). Weights named in ``nonnegative`` must
+        be ≥ 0 (a negative β rewards the KL)."""
+        for key in self.nonnegative:
+            if not getattr(self, key) >= 0:
+                raise ConfigError(f"model.{key} must be >= 0, got {getattr(self, key)}")
         if self.objective is None:
             return build_objective(self.default_objective(), **fixed)
         defaults = {f.name: f.default for f in dataclasses.fields(self)}

@@ -190,4 +190,4 @@ class LatentModel(ObjectiveSteps, nn.Module):
 
     def step(self, batch: Batch, ctx: StepContext) -> StepOut:
         """One objective evaluation on a batch (the engine calls this)."""
-        return self.objective(LatentPass(self, batch), ctx)
+        return self.objective.forward(LatentPass(self, batch), ctx)

@@ -142,7 +142,7 @@ class QuantizedModel(ObjectiveSteps, nn.Module):
 
     def step(self, batch: Batch, ctx: StepContext) -> StepOut:
         """One objective evaluation on a batch (the engine calls this)."""
-        return self.objective(QuantPass(self, batch), ctx)
+        return self.objective.forward(QuantPass(self, batch), ctx)
 
 
 @dataclass

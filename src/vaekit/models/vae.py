@@ -39,6 +39,7 @@ class BetaVAEConfig(LatentConfig):
     name: str = "beta_vae"
     beta: float = 4.0
     objective_fields = ("beta",)
+    nonnegative = ("beta",)
 
     def default_objective(self) -> list[Spec]:
         return ["recon", {"name": "kl", "weight": self.beta}]
@@ -54,6 +55,7 @@ class CapacityVAEConfig(LatentConfig):
     c_max: float = 25.0
     c_steps: int = 10_000
     objective_fields = ("gamma", "c_max", "c_steps")
+    nonnegative = ("gamma", "c_max")
 
     def default_objective(self) -> list[Spec]:
         return [

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from torch import Tensor, nn
-from torch.distributions import Distribution, Independent, Normal
+from torch.distributions import Distribution
 
-from vaekit.distributions import PointMass, softplus_scale
+from vaekit.distributions import DiagonalNormal, PointMass, softplus_scale
 from vaekit.posteriors.base import POSTERIORS
 
 
@@ -21,7 +21,7 @@ class DiagonalGaussian(nn.Module):
     def forward(self, h: Tensor) -> Distribution:
         """q(z | x) for features ``h`` ``(B, F)``: batch ``(B,)``, event ``(latent_dim,)``."""
         loc, raw = self.head(h).chunk(2, dim=-1)
-        return Independent(Normal(loc, softplus_scale(raw, self.min_scale), validate_args=False), 1)
+        return DiagonalNormal(loc, softplus_scale(raw, self.min_scale))
 
 
 @POSTERIORS.register("deterministic")

@@ -19,7 +19,14 @@ class StandardNormal(nn.Module):
         super().__init__()
         self.register_buffer("loc", torch.zeros(latent_dim), persistent=False)
         self.register_buffer("scale", torch.ones(latent_dim), persistent=False)
+        self._dist: StandardNormalDist | None = None
 
     def forward(self, context: PriorContext | None = None) -> Distribution:
-        """N(0, I) over ``(latent_dim,)``, batch shape ``()``; the context is ignored."""
-        return StandardNormalDist(self.loc, self.scale)
+        """N(0, I) over ``(latent_dim,)``, batch shape ``()``; the context is ignored.
+
+        The distribution is made once per device and dtype (it has no parameters).
+        """
+        dist = self._dist
+        if dist is None or dist.base_dist.loc is not self.loc:
+            dist = self._dist = StandardNormalDist(self.loc, self.scale)
+        return dist

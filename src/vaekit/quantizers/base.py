@@ -105,6 +105,13 @@ def code_stats(z_e: Tensor, z_q: Tensor, indices: Tensor, codebook_size: int) ->
     }
 
 
+def check_nonnegative(**weights: float) -> None:
+    """Raise ``ValueError`` naming any loss weight below 0 (it would reward the loss)."""
+    for name, value in weights.items():
+        if not value >= 0:
+            raise ValueError(f"{name} must be >= 0, got {value}")
+
+
 def linear_or_identity(n_in: int, n_out: int) -> nn.Module:
     """A projection ``n_in → n_out``: ``nn.Linear`` when the sizes differ, else identity."""
     return nn.Linear(n_in, n_out) if n_in != n_out else nn.Identity()

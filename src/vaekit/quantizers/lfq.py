@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from vaekit.quantizers.base import QUANTIZERS, Quantizer, linear_or_identity
+from vaekit.quantizers.base import QUANTIZERS, Quantizer, check_nonnegative, linear_or_identity
 from vaekit.quantizers.usage import CodeUsage
 from vaekit.registry import ConfigError
 
@@ -57,6 +57,7 @@ class LFQ(Quantizer):
             )
         self.code_dim, self.codebook_size = bits, 2**bits
         self.dim = dim or bits
+        check_nonnegative(beta=beta, entropy_weight=entropy_weight)
         self.beta, self.entropy_weight = beta, entropy_weight
         self.diversity, self.temperature = diversity, temperature
         bit_values = 2 ** torch.arange(bits - 1, -1, -1)

@@ -6,7 +6,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from vaekit.quantizers.base import QUANTIZERS, Quantizer, Spec, build_part, nearest
+from vaekit.quantizers.base import (
+    QUANTIZERS,
+    Quantizer,
+    Spec,
+    build_part,
+    check_nonnegative,
+    nearest,
+)
 from vaekit.quantizers.gradients import GRADIENTS, GradientEstimator
 from vaekit.quantizers.usage import CodeUsage
 
@@ -38,6 +45,7 @@ class SimVQ(Quantizer):
         dead_after: int = 100,
     ) -> None:
         super().__init__()
+        check_nonnegative(beta=beta)
         self.dim, self.codebook_size, self.beta = dim, codebook_size, beta
         self.register_buffer("basis", torch.randn(codebook_size, dim) * dim**-0.5)
         self.linear = nn.Linear(dim, dim, bias=False)

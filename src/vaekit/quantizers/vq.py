@@ -18,6 +18,7 @@ from vaekit.quantizers.base import (
     Quantizer,
     Spec,
     build_part,
+    check_nonnegative,
     linear_or_identity,
     nearest,
 )
@@ -72,6 +73,7 @@ class VQ(Quantizer):
         reseed_dead: bool = False,
     ) -> None:
         super().__init__()
+        check_nonnegative(beta=beta)
         self.dim, self.codebook_size = dim, codebook_size
         self.code_dim = code_dim or dim
         self.beta, self.cosine, self.reseed_dead = beta, cosine, reseed_dead
