@@ -9,11 +9,9 @@ run's first stage (:data:`vaekit.rundir.STAGES`).
 
 from __future__ import annotations
 
-import gc
 import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -208,7 +206,7 @@ class Trainer:
         if self.cfg.tensorboard:
             self.writer = _require_tensorboard()(str(self.run_dir / "tensorboard"))
         total = self.cfg.epochs * self.steps_per_epoch
-        with frozen_heap(), EpochProgress(total, self.state.step, self.progress) as bar:
+        with EpochProgress(total, self.state.step, self.progress) as bar:
             while not self.finished:
                 row = self._epoch(bar, total)
                 improved = row["val_loss"] < self.state.best_val
@@ -322,25 +320,6 @@ class Trainer:
                 "train.grad_clip, or check the data."
             )
         return means
-
-
-@contextmanager
-def frozen_heap() -> Iterator[None]:
-    """Move every object alive now out of the garbage collector's reach while training.
-
-    The objects of torch, numpy and the model (hundreds of thousands) live for the whole
-    run; without this, each full collection, triggered by the few objects a step creates,
-    walks all of them (≈ 5 % of a small model's training time on a 2-core CPU). Objects
-    made during training are still collected. Left alone if someone else froze the heap.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _copy(state: dict[str, Tensor]) -> dict[str, Tensor]:
