@@ -11,20 +11,13 @@ import shutil
 
 import pytest
 import torch
+from support import TINY_VAE
 from typer.testing import CliRunner
 
 from vaekit import api
 from vaekit.cli.main import app
 
-SETTINGS = [
-    "data.subset=200",
-    "train.batch_size=32",
-    "eval.nll_samples=4",
-    "eval.num_pictures=4",
-    "model.latent_dim=4",
-    "model.encoder.hidden=[32]",
-    "model.decoder.hidden=[32]",
-]
+SETTINGS = TINY_VAE
 TRAIN = ["train", "--model", "vae", "--data", "digits", "--quiet"]
 for item in SETTINGS:
     TRAIN += ["--set", item]

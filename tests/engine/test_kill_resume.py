@@ -13,22 +13,13 @@ import subprocess
 import sys
 
 import pytest
-import torch
-from safetensors.torch import load_file
+from support import TINY_VAE, assert_same_weights, weights
 
 from vaekit import api
 from vaekit.faults import _parse
 from vaekit.rundir import STAGES, RunDir
 
-SETTINGS = [
-    "data.subset=200",
-    "train.batch_size=32",  # 7 steps per epoch
-    "eval.nll_samples=4",
-    "eval.num_pictures=4",
-    "model.latent_dim=4",
-    "model.encoder.hidden=[32]",
-    "model.decoder.hidden=[32]",
-]
+SETTINGS = TINY_VAE  # 7 steps per epoch
 ARGS = ["--model", "vae", "--data", "digits", "--epochs", "2", "--quiet"]
 for item in SETTINGS:
     ARGS += ["--set", item]
@@ -57,16 +48,6 @@ def vaekit_train(out, fault, *extra):
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def weights(run_dir):
-    return load_file(str(run_dir / "model.safetensors"))
-
-
-def assert_same_weights(a, b):
-    assert a.keys() == b.keys()
-    for k in a:
-        assert torch.equal(a[k], b[k]), k
 
 
 def stray_temps(run_dir):

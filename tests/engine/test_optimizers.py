@@ -7,6 +7,7 @@ import pytest
 import torch
 import yaml
 from safetensors.torch import load_file
+from support import TINY_VAE, Interrupt, kill_at
 from torch import nn
 
 from vaekit import api
@@ -17,16 +18,7 @@ from vaekit.registry import ConfigError, VaekitError
 from vaekit.rundir import RunDir
 from vaekit.types import Batch, ParamGroup, Step, StepContext, StepOut
 
-ADVERSARIAL = [
-    "data.subset=200",
-    "train.batch_size=32",
-    "eval.nll_samples=4",
-    "eval.num_pictures=4",
-    "model.latent_dim=4",
-    "model.encoder.hidden=[32]",
-    "model.decoder.hidden=[32]",
-    "model.objective=[recon, kl, {name: latent_adversary, hidden: [16]}]",
-]
+ADVERSARIAL = [*TINY_VAE, "model.objective=[recon, kl, {name: latent_adversary, hidden: [16]}]"]
 
 
 class TwoParams(nn.Module):
@@ -106,18 +98,6 @@ def test_unknown_optimizer_names_list_the_models_own():
     assert resolved.optimizers["discriminator"]["lr"] == 1e-3  # the config wins
 
 
-class Interrupt(Exception):
-    pass
-
-
-def _kill_at(step):
-    def hook(s):
-        if s == step:
-            raise Interrupt
-
-    return hook
-
-
 def _cfg(epochs=3):
     return api.make_config(model="vae", data="digits", epochs=epochs, overrides=ADVERSARIAL)
 
@@ -140,7 +120,7 @@ def test_a_models_optimizer_defaults_are_recorded_in_the_saved_config(reference)
 def test_killed_two_optimizer_run_resumes_bit_for_bit(reference, tmp_path):
     out = tmp_path / "run"
     with pytest.raises(Interrupt):
-        api.train(_cfg(), out=out, progress=False, on_step=_kill_at(9))  # in epoch 2
+        api.train(_cfg(), out=out, progress=False, on_step=kill_at(9))  # in epoch 2
     api.resume(out, progress=False)
     ours, ref = (
         load_file(str(out / "model.safetensors")),

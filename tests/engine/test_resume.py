@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 import torch
-from safetensors.torch import load_file
+from support import TINY_VAE, Interrupt, assert_same_weights, kill_at, weights
 from typer.testing import CliRunner
 
 from vaekit import api, files
@@ -22,41 +22,11 @@ from vaekit.files import atomic_write
 from vaekit.registry import VaekitError
 from vaekit.rundir import STAGES, RunDir
 
-SETTINGS = [
-    "data.subset=200",
-    "train.batch_size=32",
-    "eval.nll_samples=4",
-    "eval.num_pictures=4",
-    "model.latent_dim=4",
-    "model.encoder.hidden=[32]",
-    "model.decoder.hidden=[32]",
-]
+SETTINGS = TINY_VAE
 
 
 def _cfg(epochs=3, extra=()):
     return api.make_config(model="vae", data="digits", epochs=epochs, overrides=[*SETTINGS, *extra])
-
-
-def _weights(run_dir):
-    return load_file(str(run_dir / "model.safetensors"))
-
-
-def _assert_same(a, b):
-    assert a.keys() == b.keys()
-    for k in a:
-        assert torch.equal(a[k], b[k]), k
-
-
-class Interrupt(Exception):
-    pass
-
-
-def _kill_at(step):
-    def hook(s):
-        if s == step:
-            raise Interrupt
-
-    return hook
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +39,11 @@ def reference(tmp_path_factory):
 def test_killed_mid_epoch_and_resumed_equals_uninterrupted(reference, tmp_path):
     out = tmp_path / "run"
     with pytest.raises(Interrupt):
-        api.train(_cfg(), out=out, progress=False, on_step=_kill_at(11))  # epoch 2 of 7 steps
+        api.train(_cfg(), out=out, progress=False, on_step=kill_at(11))  # epoch 2 of 7 steps
     assert not (out / "model.safetensors").exists()
     result = api.resume(out, progress=False)
     assert result.epochs == 3
-    _assert_same(_weights(out), _weights(reference))
+    assert_same_weights(weights(out), weights(reference))
     with open(out / "metrics.csv") as f, open(reference / "metrics.csv") as g:
         rows, ref = list(csv.DictReader(f)), list(csv.DictReader(g))
     assert [r["train_loss"] for r in rows] == [r["train_loss"] for r in ref]
@@ -84,11 +54,11 @@ def test_extending_a_finished_run_equals_training_longer(reference, tmp_path):
     api.train(_cfg(epochs=2), out=out, progress=False)
     assert RunDir(out).complete()
     with pytest.raises(Interrupt):  # killed during the third epoch
-        api.resume(out, epochs=3, progress=False, on_step=_kill_at(16))
+        api.resume(out, epochs=3, progress=False, on_step=kill_at(16))
     assert RunDir(out).stages_done() == []  # the old weights and results are out of date
     assert api.load_run_config(out).train.epochs == 3
     api.resume(out, progress=False)
-    _assert_same(_weights(out), _weights(reference))
+    assert_same_weights(weights(out), weights(reference))
     assert RunDir(out).complete()
 
 
@@ -116,12 +86,12 @@ def test_resume_finishes_only_the_stages_left(reference, tmp_path):
 def test_a_run_killed_before_its_first_checkpoint_is_resumed_from_its_config(reference, tmp_path):
     out = tmp_path / "run"
     with pytest.raises(Interrupt):
-        api.train(_cfg(), out=out, progress=False, on_step=_kill_at(3))
+        api.train(_cfg(), out=out, progress=False, on_step=kill_at(3))
     assert not (out / "checkpoint.pt").exists() and (out / "config.yaml").is_file()
     with pytest.raises(api.RunDirError, match=r"already exists.*--overwrite.*--resume"):
         api.train(_cfg(), out=out, progress=False)
     api.resume(out, progress=False)
-    _assert_same(_weights(out), _weights(reference))
+    assert_same_weights(weights(out), weights(reference))
 
 
 @pytest.mark.parametrize(
@@ -225,15 +195,15 @@ def test_a_full_disk_is_one_line_and_the_last_checkpoint_survives(reference, tmp
     assert not list(out.glob(".*.tmp"))
     monkeypatch.undo()
     api.resume(out, progress=False)
-    _assert_same(_weights(out), _weights(reference))
+    assert_same_weights(weights(out), weights(reference))
 
 
 def test_same_seed_same_run_other_seed_differs(reference, tmp_path):
     api.train(_cfg(), out=tmp_path / "same", progress=False)
-    _assert_same(_weights(tmp_path / "same"), _weights(reference))
+    assert_same_weights(weights(tmp_path / "same"), weights(reference))
     api.train(_cfg(extra=["seed=1"]), out=tmp_path / "other", progress=False)
-    other = _weights(tmp_path / "other")
-    assert any(not torch.equal(other[k], v) for k, v in _weights(reference).items())
+    other = weights(tmp_path / "other")
+    assert any(not torch.equal(other[k], v) for k, v in weights(reference).items())
 
 
 def test_nan_loss_stops_with_last_good_checkpoint_intact(tmp_path, monkeypatch):
@@ -263,10 +233,10 @@ def test_nan_loss_stops_with_last_good_checkpoint_intact(tmp_path, monkeypatch):
 
 
 def test_existing_run_dir_is_not_overwritten(reference, tmp_path):
-    before = _weights(reference)
+    before = weights(reference)
     with pytest.raises(api.RunDirError, match="--overwrite"):
         api.train(_cfg(), out=reference, progress=False)
-    _assert_same(_weights(reference), before)
+    assert_same_weights(weights(reference), before)
     stranger = tmp_path / "mine"
     stranger.mkdir()
     (stranger / "notes.txt").write_text("precious")
