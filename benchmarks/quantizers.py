@@ -1,23 +1,36 @@
-"""Codebook benchmark (issue 4): one conv autoencoder, every quantizer, two codebook sizes.
+"""Codebook benchmark (issues 4 and 13): one conv autoencoder, every quantizer, a step budget.
 
-The same ``conv_grid`` encoder/decoder (latent vectors of size 16 on a 7×7 grid for
-mnist5k, 8×8 for 64×64 dSprites), the same data, optimizer, batch size and number
-of epochs; only the quantizer changes. For each run: codebook usage on the test
-split (fraction of codes used at least once; per stage/group for residual/grouped),
-perplexity of the test code histogram, reconstruction MSE per pixel and training
-samples/s (training steps only, best epoch: the CPUs are shared). Grey mnist5k is
-used as is (``binarize=none``, Bernoulli cross-entropy); dSprites is binary.
+The same ``conv_grid`` encoder/decoder (32 channels; latent vectors of size 16 on a 7×7
+grid for mnist5k, 8×8 for 64×64 dSprites), data, Adam (lr 1e-3), batch 64 and number of
+optimizer steps (``--steps``, rounded up to whole epochs) for every quantizer at codebook
+sizes 512 and 4,096 (FSQ and LFQ: implicit codebooks of the same size), for each seed.
+Only the quantizer changes. Measured on the test split: codebook usage (fraction of codes
+used at least once; per stage/group for residual/grouped), normalised perplexity
+(perplexity / K), the entropy of the code histogram in bits, dead codes, the codebook
+verdict, reconstruction (−log p(x | z_q), nats per image) and MSE per pixel; training
+samples/s is the median epoch's. Grey mnist5k is used as is (``binarize=none``,
+Bernoulli cross-entropy); dSprites is binary.
 
-Usage: python benchmarks/quantizers.py [--epochs 3] [--dsprites-epochs 2] [--dsprites-n 4000]
-           [--sizes 512 4096] [--only vq fsq] [--json out.json]
+Runs go to ``--jobs`` worker processes of one torch thread each; rows already in
+``--json`` are kept and not run again, so an interrupted benchmark resumes.
+
+Usage: python benchmarks/quantizers.py [--steps 2000] [--seeds 0 1] [--sizes 512 4096]
+           [--data mnist5k dsprites] [--dsprites-n 4000] [--only vq fsq] [--jobs 2]
+           [--gpu] [--json out.json]
+
+``--gpu``: the GPU budget, 20,000 steps per run on ``cuda`` unless ``--steps`` says
+otherwise (the papers train for 10⁴–10⁵ steps).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import statistics
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +44,8 @@ from vaekit.evaluation.report import evaluate_model
 from vaekit.models import QuantizedConfig
 from vaekit.rundir import RunDir
 
-DEAD_AFTER = 50  # steps; the runs are short, so dead-code re-seeding must act sooner than 100
+BATCH = 64
+GPU_STEPS = 20_000
 
 
 def quantizers(k: int) -> dict[str, dict[str, Any]]:
@@ -39,13 +53,13 @@ def quantizers(k: int) -> dict[str, dict[str, Any]]:
     fsq_levels = {512: [8, 8, 8], 4096: [8, 8, 8, 8]}.get(k)
     specs: dict[str, dict[str, Any]] = {
         "vq (STE)": {"name": "vq", "codebook_size": k},
+        "vq + uniform init": {"name": "vq", "codebook_size": k, "init": "uniform"},
         "vq + kmeans init": {"name": "vq", "codebook_size": k, "init": "kmeans"},
         "vq_ema + dead-code reset": {
             "name": "vq",
             "codebook_size": k,
             "update": "ema",
             "reseed_dead": True,
-            "dead_after": DEAD_AFTER,
         },
         "rotation_vq": {"name": "rotation_vq", "codebook_size": k},
         "cvq": {"name": "cvq", "codebook_size": k},
@@ -65,89 +79,124 @@ DATASETS = {
 }
 
 
-def run_one(
-    data: Any, spec: dict[str, Any], stages: int, epochs: int, device: torch.device, seed: int = 0
-) -> dict[str, float]:
-    """Train one quantized autoencoder and measure it on the test split."""
-    seed_everything(seed)
+def run_one(job: dict[str, Any]) -> dict[str, Any]:
+    """Train one quantized autoencoder for ``job["steps"]`` steps; measure it on the test split."""
+    torch.set_num_threads(job["threads"])
+    device = torch.device(job["device"])
+    data_cfg, stages = DATASETS[job["data"]]
+    if job["data"] == "dsprites":
+        data_cfg = replace(data_cfg, options={"n": job["dsprites_n"]})
+    data = load_data(data_cfg)
+    seed_everything(job["seed"])
     cfg = QuantizedConfig(
         latent_dim=16,
         encoder={"name": "conv_grid", "channels": 32, "stages": stages},
         decoder={"name": "conv_grid", "channels": 32},
-        quantizer=spec,
+        quantizer=job["spec"],
     )
     model = cfg.build(data.shape).to(device)
-    train = TrainConfig(epochs=epochs, batch_size=64, lr=1e-3, log_every=1000)
+    epochs = math.ceil(job["steps"] / math.ceil(len(data.train) / BATCH))
+    train = TrainConfig(epochs=epochs, batch_size=BATCH, lr=1e-3, log_every=1000)
     with tempfile.TemporaryDirectory() as tmp:
-        state = Trainer(model, data, train, RunDir(tmp), seed, device, progress=False).fit()
-    fastest = min(row["time_s"] for row in state.history)  # the machine is shared: best epoch
-    result = evaluate_model(model, data.test, EvalConfig(), "test")
+        state = Trainer(model, data, train, RunDir(tmp), job["seed"], device, progress=False).fit()
+    epoch_time = statistics.median(row["time_s"] for row in state.history)
+    r = evaluate_model(model, data.test, EvalConfig(), "test")
+    x = r.extras
     return {
-        "codebook_size": result.extras["codebook_size"],
-        "usage": result.extras["codebook_usage"],
-        "perplexity": result.extras["perplexity"],
-        "mse": result.extras["mse"],
-        "samples_per_s": len(data.train) / fastest,
+        **{k: job[k] for k in ("data", "quantizer", "seed")},
+        "steps": state.step,
+        "codebook_size": x["codebook_size"],
+        "usage": x["codebook_usage"],
+        "perplexity": x["perplexity"],
+        "perplexity_norm": x["perplexity_norm"],
+        "entropy_bits": x["code_entropy_bits"],
+        "dead_codes": x["dead_codes"],
+        "verdict": x["codebook_verdict"]["overall"],
+        "recon": r.recon,
+        "mse": x["mse"],
+        "samples_per_s": len(data.train) / epoch_time,
     }
 
 
+def _key(row: dict[str, Any]) -> tuple[str, str, int, int]:
+    return row["data"], row["quantizer"], row["codebook_size"], row["seed"]
+
+
 def table(rows: list[dict[str, Any]]) -> str:
-    """The results as a Markdown table."""
-    lines = [
-        "| data | quantizer | K | usage | perplexity | MSE | samples/s |",
-        "|---|---|---:|---:|---:|---:|---:|",
-    ]
+    """Markdown table: the mean over seeds, ± half the spread between them."""
+    groups: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
     for r in rows:
+        groups.setdefault(_key(r)[:3], []).append(r)
+    lines = [
+        "| data | quantizer | K | usage | perplexity/K | entropy (bits) | recon (nats) | MSE "
+        "| samples/s | verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+
+    def cell(group: list[dict[str, Any]], key: str, fmt: str, scale: float = 1.0) -> str:
+        values = [g[key] * scale for g in group]
+        mean, half = statistics.fmean(values), (max(values) - min(values)) / 2
+        return f"{mean:{fmt}}" + (f" ± {half:{fmt}}" if len(values) > 1 else "")
+
+    for (data, label, k), g in groups.items():
+        verdicts = "/".join(sorted({r["verdict"] for r in g}))
         lines.append(
-            f"| {r['data']} | {r['quantizer']} | {r['codebook_size']} | "
-            f"{r['usage']:.1%} | {r['perplexity']:.1f} | {r['mse']:.4f} | "
-            f"{r['samples_per_s']:.0f} |"
+            f"| {data} | {label} | {k} | {cell(g, 'usage', '.1f', 100)}% | "
+            f"{cell(g, 'perplexity_norm', '.3f')} | {cell(g, 'entropy_bits', '.2f')} | "
+            f"{cell(g, 'recon', '.1f')} | {cell(g, 'mse', '.4f')} | "
+            f"{statistics.fmean(r['samples_per_s'] for r in g):.0f} | {verdicts} |"
         )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=3, help="epochs on mnist5k")
-    parser.add_argument("--dsprites-epochs", type=int, default=2)
-    parser.add_argument("--dsprites-n", type=int, default=4000, help="dSprites images kept")
+    parser.add_argument("--steps", type=int, default=None, help="optimizer steps per run")
+    parser.add_argument("--gpu", action="store_true", help=f"cuda, {GPU_STEPS:,} steps a run")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 4096])
     parser.add_argument("--data", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    parser.add_argument("--dsprites-n", type=int, default=4000, help="dSprites images kept")
     parser.add_argument("--only", nargs="*", help="labels starting with these words")
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--json", type=Path, default=None, help="also write rows here")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at once (1 thread each)")
+    parser.add_argument("--json", type=Path, default=None, help="rows; existing ones are kept")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = resolve_device("auto")
-    rows: list[dict[str, Any]] = []
+    device = "cuda" if args.gpu else str(resolve_device("auto"))
+    steps = args.steps or (GPU_STEPS if args.gpu else 2000)
+    rows = json.loads(args.json.read_text()) if args.json and args.json.exists() else []
+    done = {_key(r) for r in rows}
+    jobs = [
+        {
+            "data": name,
+            "quantizer": label,
+            "spec": spec,
+            "seed": seed,
+            "steps": steps,
+            "device": device,
+            "dsprites_n": args.dsprites_n,
+            "threads": 1 if args.jobs > 1 else torch.get_num_threads(),
+        }
+        for name in args.data
+        for k in args.sizes
+        for label, spec in quantizers(k).items()
+        if not args.only or any(label.startswith(w) for w in args.only)
+        for seed in args.seeds
+        if (name, label, k, seed) not in done
+    ]
     start = time.perf_counter()
-    for name in args.data:
-        data_cfg, stages = DATASETS[name]
-        if name == "dsprites":
-            data_cfg = replace(data_cfg, options={"n": args.dsprites_n})
-        data = load_data(data_cfg)
-        epochs = args.epochs if name == "mnist5k" else args.dsprites_epochs
-        for k in args.sizes:
-            for label, spec in quantizers(k).items():
-                if args.only and not any(label.startswith(w) for w in args.only):
-                    continue
-                row = {
-                    "data": name,
-                    "quantizer": label,
-                    "epochs": epochs,
-                    **run_one(data, spec, stages, epochs, device),
-                }
-                rows.append(row)
-                print(
-                    f"{name} {label} K={k}: usage {row['usage']:.1%} perplexity "
-                    f"{row['perplexity']:.1f} mse {row['mse']:.4f} "
-                    f"({row['samples_per_s']:.0f} samples/s)",
-                    flush=True,
-                )
-                if args.json:
-                    args.json.write_text(json.dumps(rows, indent=1))
-    print(f"\n{table(rows)}\n\ntotal {time.perf_counter() - start:.0f} s on {device}")
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for row in pool.map(run_one, jobs):
+            rows.append(row)
+            print(
+                f"{row['data']} {row['quantizer']} K={row['codebook_size']} seed {row['seed']}: "
+                f"usage {row['usage']:.1%}, perplexity/K {row['perplexity_norm']:.3f}, "
+                f"recon {row['recon']:.1f} ({row['samples_per_s']:.0f} samples/s)",
+                flush=True,
+            )
+            if args.json:
+                args.json.write_text(json.dumps(rows, indent=1))
+    rows.sort(key=lambda r: (list(DATASETS).index(r["data"]), r["codebook_size"]))
+    print(f"\n{table(rows)}\n\n{len(jobs)} runs in {time.perf_counter() - start:.0f} s on {device}")
 
 
 if __name__ == "__main__":

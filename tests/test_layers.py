@@ -32,6 +32,7 @@ ALLOWED = {
     "compression": {*PARTS, "nn", "distributions", "models"},
     "evaluation": {"models", "metrics", "distributions", "nn", "data", *PARTS},
     "viz": set(),
+    "samplers": {"models", *PARTS, "nn", "distributions"},
     "engine": set(),
     "api": {
         "engine",
@@ -43,6 +44,7 @@ ALLOWED = {
         *PARTS,
         "nn",
         "metrics",
+        "samplers",
     },
     "cli": {"api", "engine", "viz", "models", "data", "evaluation", "metrics", "ops"},
 }

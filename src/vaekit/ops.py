@@ -29,3 +29,9 @@ def nats_to_bits_per_dim(nats: Tensor | float, num_dims: int) -> Tensor | float:
 def flatten_sum(x: Tensor, start_dim: int = 1) -> Tensor:
     """Sum every dimension from ``start_dim`` on: ``(B, ...)`` → ``(B,)``."""
     return x.flatten(start_dim).sum(-1)
+
+
+def histogram_entropy(counts: Tensor) -> Tensor:
+    """Entropy in nats of each row of a histogram ``counts (..., K)`` → ``(...)``; 0 if empty."""
+    p = counts / counts.sum(-1, keepdim=True).clamp_min(1)
+    return -torch.special.xlogy(p, p).sum(-1)

@@ -112,7 +112,7 @@ def test_listings():
 
 
 def test_unknown_names_list_the_choices():
-    assert "valid choices: ae, beta_vae" in error_line("train", "--model", "nope")
+    assert "valid choices: ae, beta_tcvae, beta_vae" in error_line("train", "--model", "nope")
     assert "valid choices:" in error_line("config", "nope")
     line = error_line("train", "--data", "nope")
     assert "unknown dataset 'nope'" in line and "mnist5k" in line

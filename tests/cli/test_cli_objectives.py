@@ -19,7 +19,7 @@ def error_line(*args):
 
 def test_unknown_objective_term_lists_the_terms(tmp_path):
     line = error_line("--out", tmp_path / "r", "--set", "model.objective=[recon, kll]")
-    assert "unknown objective term 'kll'; valid choices: capacity, iwae, kl," in line
+    assert "unknown objective term 'kll'; valid choices: capacity, ciwae, dip," in line
     assert not (tmp_path / "r").exists()
 
 

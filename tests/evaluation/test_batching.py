@@ -116,4 +116,6 @@ def test_codebook_evaluation_in_batches_equals_one_batch():
     one = evaluate_model(model, ArrayDataset(x), EvalConfig(), batch_size=N)
     many = evaluate_model(model, ArrayDataset(x), EvalConfig(), batch_size=512)
     assert many.recon == pytest.approx(one.recon, rel=1e-6)
+    verdict = many.extras.pop("codebook_verdict")
+    assert verdict == one.extras.pop("codebook_verdict")
     assert many.extras == pytest.approx(one.extras, rel=1e-6)

@@ -9,8 +9,10 @@ from vaekit.config import EvalConfig
 from vaekit.data import ArrayDataset
 from vaekit.evaluation.codebook import code_counts, codebook_stats, histogram
 from vaekit.evaluation.report import evaluate_model
+from vaekit.metrics.codebook import CodebookThresholds, codebook_verdict
 from vaekit.models import MODELS
 from vaekit.priors import TransformerPrior
+from vaekit.registry import ConfigError
 
 
 def test_usage_perplexity_and_dead_codes_known_answers():
@@ -19,11 +21,18 @@ def test_usage_perplexity_and_dead_codes_known_answers():
     stats = codebook_stats(counts)
     assert stats.usage == 0.5 and stats.dead_codes == 2
     assert stats.perplexity == pytest.approx(2.0, abs=1e-12)
+    assert stats.perplexity_norm == pytest.approx(0.5) and stats.entropy_bits == pytest.approx(1)
     one = codebook_stats(histogram(torch.zeros(7, dtype=torch.long), 4))
     assert (one.usage, one.dead_codes) == (0.25, 3)
-    assert one.perplexity == pytest.approx(1.0, abs=1e-12)
+    assert one.perplexity == pytest.approx(1.0, abs=1e-12) and one.entropy_bits == 0
     uniform = codebook_stats(histogram(torch.arange(8) % 8, 8))
     assert uniform.usage == 1.0 and uniform.perplexity == pytest.approx(8.0, abs=1e-12)
+    assert uniform.perplexity_norm == pytest.approx(1.0) and uniform.entropy_bits == pytest.approx(
+        3
+    )
+    # every code used, but one takes almost everything: full usage, low normalised perplexity
+    skewed = codebook_stats(torch.tensor([[1000, 1, 1, 1]]))
+    assert skewed.usage == 1.0 and skewed.perplexity_norm < 0.3
 
 
 def test_stages_are_counted_separately_and_averaged():
@@ -34,6 +43,32 @@ def test_stages_are_counted_separately_and_averaged():
     stats = codebook_stats(counts)
     assert stats.usage == pytest.approx(5 / 12) and stats.dead_codes == 7
     assert stats.perplexity == pytest.approx((2 + 1 + 2) / 3, abs=1e-12)
+    assert stats.perplexity_norm == pytest.approx(5 / 12) and stats.entropy_bits == pytest.approx(
+        2 / 3
+    )
+
+
+def test_codebook_verdict_labels_against_the_thresholds():
+    few = torch.zeros(512, dtype=torch.long)
+    few[:2] = torch.tensor([9800, 8200])  # the collapsed vqvae_ema run of issue 12
+    v = codebook_verdict(few)
+    assert v.overall == "collapsed" and v.labels == ("collapsed",) and v.dead_codes == (510,)
+    assert "2 of 512 codes used (0.4%" in v.reason and "510 dead" in v.reason
+    uneven = torch.ones(512, dtype=torch.long)
+    uneven[0] = 100_000  # every code used, nearly all assignments on one: perplexity/K ≈ 0.002
+    assert codebook_verdict(uneven).overall == "partially collapsed"
+    half = torch.zeros(512, dtype=torch.long)
+    half[:256] = 10  # half the codes, used evenly: on both thresholds
+    assert codebook_verdict(half).overall == "healthy"
+    stages = torch.stack([half, few])  # a healthy stage and a collapsed one
+    v = codebook_verdict(stages)
+    assert v.labels == ("healthy", "collapsed") and v.overall == "partially collapsed"
+    assert v.reason.startswith("stage 2: 2 of 512")
+    strict = codebook_verdict(half, CodebookThresholds(usage=0.6))
+    assert strict.overall == "partially collapsed"
+    assert strict.to_dict()["thresholds"] == {"collapsed": 0.1, "usage": 0.6, "perplexity": 0.1}
+    with pytest.raises(ConfigError):
+        CodebookThresholds(collapsed=0.7, usage=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +94,9 @@ def test_quantized_evaluation_without_a_prior(model_and_data):
     assert r.extras["codebook_usage"] == pytest.approx(stats.usage)
     assert r.extras["perplexity"] == pytest.approx(stats.perplexity)
     assert r.extras["dead_codes"] == stats.dead_codes == round(32 * (1 - stats.usage))
+    assert r.extras["perplexity_norm"] == pytest.approx(stats.perplexity_norm)
+    assert r.extras["code_entropy_bits"] == pytest.approx(stats.entropy_bits)
+    assert r.extras["codebook_verdict"] == codebook_verdict(counts).to_dict()
     for key in ("codebook_usage", "perplexity", "dead_codes", "mse", "quant_error"):
         assert key in r.to_dict()
     x_hat = model.reconstruct(x)

@@ -59,3 +59,22 @@ def test_aggregate_log_prob_is_the_mixture_density_in_any_chunking() -> None:
     for max_elements in (1, 30, 10_000):
         got = aggregate_log_prob(z, mu, log_var, max_elements=max_elements)
         np.testing.assert_allclose(got.numpy(), brute, rtol=1e-12)
+
+
+def test_aggregate_log_prob_keeps_its_precision_far_from_the_origin() -> None:
+    """Means near 1000 with σ = 0.01: the matrix-product expansion cancels terms of 10¹⁰
+    unless the codes are centred first; float32 inputs give float32 back."""
+    g = torch.Generator().manual_seed(1)
+    mu = 1000 + torch.randn(6, 2, generator=g, dtype=F64)
+    log_var = torch.full((6, 2), 2 * math.log(0.01), dtype=F64)
+    z = mu[:4] + 0.01 * torch.randn(4, 2, generator=g, dtype=F64)
+
+    def brute(z, mu, log_var):
+        log_q = normal_log_prob(z[:, None], mu, log_var).sum(-1)
+        return (torch.logsumexp(log_q, 1) - math.log(6)).numpy()
+
+    np.testing.assert_allclose(aggregate_log_prob(z, mu, log_var), brute(z, mu, log_var), rtol=1e-9)
+    inputs = [t.float() for t in (z, mu, log_var)]
+    single = aggregate_log_prob(*inputs)
+    assert single.dtype == torch.float32  # computed in float64 from the float32 inputs
+    np.testing.assert_allclose(single, brute(*(t.double() for t in inputs)), rtol=1e-6)

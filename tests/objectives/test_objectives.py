@@ -175,7 +175,7 @@ def test_batch_level_terms_are_added_to_the_loss_unaveraged():
 
 
 def test_unknown_terms_and_options_list_the_valid_ones():
-    with pytest.raises(UnknownNameError, match="choices: capacity, iwae, kl, latent_adversary"):
+    with pytest.raises(UnknownNameError, match="choices: capacity, ciwae, dip, factor_tc, iwae"):
         build_objective(["recon", "kll"])
     with pytest.raises(ConfigError, match="valid options: k"):
         build_objective([{"name": "iwae", "samples": 5}])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 
 import pytest
 import torch
@@ -16,6 +17,7 @@ from vaekit.types import QuantOut
 NAMES = QUANTIZERS.names()
 D = 8
 LOSS_NAMES = {"commit", "codebook", "entropy"}
+STATS = {"perplexity", "perplexity_norm", "code_entropy_bits", "usage", "quant_error"}
 
 
 def small(name: str) -> dict[str, object]:
@@ -52,10 +54,13 @@ def test_contract_shapes_stats_and_eval_lookup(name: str, shape: tuple[int, ...]
     assert set(out.losses) <= LOSS_NAMES
     for value in out.losses.values():
         assert value.shape == () and torch.isfinite(value)
-    assert set(out.stats) == {"perplexity", "usage", "quant_error"}
+    assert set(out.stats) == STATS
     for value in out.stats.values():
         assert value.shape == () and not value.requires_grad and torch.isfinite(value)
     assert 0 < float(out.stats["usage"]) <= 1 and float(out.stats["perplexity"]) >= 1
+    k = q.codebook_size
+    assert float(out.stats["perplexity_norm"]) == pytest.approx(out.stats["perplexity"] / k)
+    assert 0 <= float(out.stats["code_entropy_bits"]) <= math.log2(k) + 1e-9
 
     q.eval()
     out = q(z)

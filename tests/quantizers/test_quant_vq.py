@@ -50,6 +50,8 @@ def test_code_stats_known_answer() -> None:
     z_q = torch.zeros_like(z_e)
     stats = code_stats(z_e, z_q, torch.tensor([0, 0, 1, 1]), codebook_size=4)
     assert stats["perplexity"].item() == pytest.approx(2.0)
+    assert stats["perplexity_norm"].item() == pytest.approx(0.5)
+    assert stats["code_entropy_bits"].item() == pytest.approx(1.0)
     assert stats["usage"].item() == pytest.approx(0.5)
     assert stats["quant_error"].item() == pytest.approx((0 + 1 + 4 + 9) / 4)
 

@@ -7,7 +7,9 @@
 * :mod:`~vaekit.api.evaluating` — ``evaluate``, ``load_eval_data``, ``split_of``;
 * :mod:`~vaekit.api.pictures` — ``draw_pictures``, ``draw_codebook_usage``;
 * :mod:`~vaekit.api.diagnosing` — ``diagnose``;
-* :mod:`~vaekit.api.prior` — ``train_prior`` over a quantized run's codes.
+* :mod:`~vaekit.api.prior` — ``train_prior`` over a quantized run's codes;
+* :mod:`~vaekit.api.sampling` — ``generate`` from the prior or a post-hoc latent
+  sampler (``fit_sampler``, ``load_sampler``) fitted on a run's codes.
 
 >>> cfg = vaekit.api.make_config(model="vae", overrides=["train.epochs=5"])
 >>> result = vaekit.api.train(cfg, out="runs/vae")
@@ -22,6 +24,7 @@ from vaekit.api.interrupts import Interrupted
 from vaekit.api.pictures import draw_codebook_usage, draw_pictures
 from vaekit.api.prior import PriorResult, train_prior
 from vaekit.api.runs import Run, load, load_run_config
+from vaekit.api.sampling import fit_sampler, generate, load_sampler
 from vaekit.api.training import TrainResult, default_out, resume, train
 from vaekit.rundir import RunDir, RunDirError
 
@@ -40,9 +43,12 @@ __all__ = [
     "draw_codebook_usage",
     "draw_pictures",
     "evaluate",
+    "fit_sampler",
+    "generate",
     "load",
     "load_eval_data",
     "load_run_config",
+    "load_sampler",
     "make_config",
     "resume",
     "split_of",

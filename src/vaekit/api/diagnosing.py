@@ -9,7 +9,10 @@ of an earlier diagnose that this one does not draw is removed):
   matrices, or ``null`` without factors) and ``pictures``;
 * ``diagnose_kl.png`` — KL per dimension, mean-active dimensions highlighted;
 * ``traversals.png`` — the first example's code, each dimension swept over [−3, 3],
-  rows sorted by KL (at most 32 rows);
+  rows sorted by KL (at most 32 rows); for a posterior with categorical latents
+  (JointVAE) its continuous dimensions, with the categories at their most likely values;
+* ``traversals_discrete.png`` — with categorical latents: one row per categorical, set
+  to each of its categories in turn;
 * ``latent_map.png`` — posterior means on two axes, coloured by label or first factor;
 * ``mig_matrix.png``, ``dci_importance.png`` — with ground-truth factors only.
 
@@ -33,6 +36,7 @@ import torch
 
 from vaekit.api.evaluating import load_eval_data, split_of
 from vaekit.data import DataSplits
+from vaekit.distributions.joint import JointNormalCategorical
 from vaekit.evaluation.diagnostics import Diagnostics, diagnose_stats, model_log_prior
 from vaekit.evaluation.encodings import PosteriorStats, encode_posterior
 from vaekit.evaluation.named_metrics import checked_metric
@@ -42,7 +46,7 @@ from vaekit.registry import VaekitError
 from vaekit.rundir import RunDir
 from vaekit.types import DataSource
 from vaekit.viz import save_heatmap, save_kl_bars, save_latent_map, save_traversals
-from vaekit.viz.traversals import traversal_codes
+from vaekit.viz.traversals import category_codes, most_likely_blocks, traversal_codes
 
 if TYPE_CHECKING:
     from vaekit.api.runs import Run
@@ -51,6 +55,7 @@ DIAGNOSTICS = "diagnostics.json"
 PICTURES = {
     "kl_per_dim": "diagnose_kl.png",
     "traversals": "traversals.png",
+    "traversals_discrete": "traversals_discrete.png",
     "latent_map": "latent_map.png",
     "mig_matrix": "mig_matrix.png",
     "dci_importance": "dci_importance.png",
@@ -140,18 +145,44 @@ def _factor_matrices(
 
 @torch.no_grad()
 def _draw_traversals(
-    model: HasPosterior, ds: DataSource, stats: PosteriorStats, diag: Diagnostics, path: Path
-) -> Path:
-    """The first example's code, dimensions sorted by KL (by mean variance without KL)."""
+    model: HasPosterior, ds: DataSource, stats: PosteriorStats, diag: Diagnostics, out: Path
+) -> dict[str, Path]:
+    """The first example's code, dimensions sorted by KL (by mean variance without KL);
+    categorical latents (one-hot blocks of z) get a picture of their own, by category."""
     score = diag.kl_per_dim or diag.mean_variance
-    dims = sorted(range(len(score)), key=lambda j: -score[j])[:MAX_TRAVERSAL_ROWS]
     unit = "nats" if diag.kl_per_dim is not None else "var"
     param = next(model.parameters())
-    values = torch.linspace(-3.0, 3.0, 9)
-    codes = traversal_codes(stats.mean[0].to(param.device, param.dtype), dims, values)
-    y = None if ds.y is None else ds.y[:1].to(param.device).expand(len(codes))
-    images = model.decode(codes, y)
-    return save_traversals(images, path, values, [f"z{j} {score[j]:.2f} {unit}" for j in dims])
+    first = ds.batch(torch.arange(1))
+    y0 = None if first.y is None else first.y.to(param.device)
+    q = model.encode(first.x.to(param.device, param.dtype), y0)
+    seed = stats.mean[0].to(param.device, param.dtype)
+    continuous, blocks = len(score), ()
+    if isinstance(q, JointNormalCategorical):
+        continuous, blocks = q.continuous, q.sizes
+        seed = most_likely_blocks(seed, continuous, blocks)
+    pics = {}
+    dims = sorted(range(continuous), key=lambda j: -score[j])[:MAX_TRAVERSAL_ROWS]
+    if dims:
+        values = torch.linspace(-3.0, 3.0, 9)
+        codes = traversal_codes(seed, dims, values)
+        y = None if y0 is None else y0.expand(len(codes))
+        labels = [f"z{j} {score[j]:.2f} {unit}" for j in dims]
+        pics["traversals"] = save_traversals(
+            model.decode(codes, y), out / PICTURES["traversals"], values, labels
+        )
+    if blocks:
+        codes, real = category_codes(seed, continuous, blocks)
+        images = model.decode(codes, None if y0 is None else y0.expand(len(codes)))
+        images[~real] = 0
+        steps = max(blocks)
+        pics["traversals_discrete"] = save_traversals(
+            images,
+            out / PICTURES["traversals_discrete"],
+            torch.arange(float(steps)),
+            [f"categorical {j} ({k})" for j, k in enumerate(blocks)],
+            [str(c) for c in range(steps)],
+        )
+    return pics
 
 
 def _pictures(
@@ -171,7 +202,7 @@ def _pictures(
         )
     shape = model.input_shape
     if len(shape) == 3 or math.isqrt(shape[-1]) ** 2 == shape[-1]:
-        pics["traversals"] = _draw_traversals(model, ds, stats, diag, out / PICTURES["traversals"])
+        pics.update(_draw_traversals(model, ds, stats, diag, out))
     colour = name = None
     if ds.y is not None:
         colour, name = ds.y.cpu().numpy(), "label"

@@ -40,6 +40,8 @@ def evaluate(
         print(json.dumps(result.to_dict()))
         return
     for key, value in result.to_dict().items():
+        if key == "codebook_verdict":  # the label, then the numbers behind it
+            value = f"{value['overall']}: {value['reason']}"
         out_console.print(f"{key:>16}  {_readable(value)}", highlight=False)
     if picture is not None:
         out_console.print(f"{'codebook picture':>16}  {picture}")

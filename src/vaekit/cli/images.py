@@ -13,6 +13,7 @@ import typer
 from vaekit import api
 from vaekit.cli.app import DataOpt, Device, RunDirArg, SplitOpt, app, out_console
 from vaekit.cli.errors import fail, reported
+from vaekit.protocols import HasCodebook
 
 
 def _open_for_images(run_dir: Path, n: int, out: Path, overwrite: bool, device: str) -> api.Run:
@@ -54,13 +55,29 @@ def sample(
         "samples.png"
     ),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    sampler: Annotated[
+        str | None,
+        typer.Option(
+            help="Draw codes from a latent sampler fitted on the run's training codes "
+            "(gmm, flow, two_stage_vae) instead of the prior; fitted once and saved in "
+            "RUN_DIR/samplers/NAME."
+        ),
+    ] = None,
+    refit: Annotated[bool, typer.Option(help="Fit the --sampler again.")] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
     device: Device = "auto",
 ) -> None:
-    """Draw samples from the prior and decode them."""
+    """Draw samples from the prior (or a fitted latent sampler) and decode them."""
+    if refit and sampler is None:
+        fail("--refit needs --sampler NAME")
     run = _open_for_images(run_dir, n, out, overwrite, device)
-    torch.manual_seed(seed)
-    _write_images(run, run.model.sample(n), out)
+    if sampler is None and not run.model.can_sample():
+        if isinstance(run.model, HasCodebook):
+            fail(
+                f"{run_dir} has no code prior to sample from; train one: vaekit train-prior RUN_DIR"
+            )
+        fail(f"{run_dir} has no prior to sample from; fit a latent sampler: --sampler gmm")
+    _write_images(run, api.generate(run, n, sampler, seed, refit, progress=True), out)
 
 
 @app.command()

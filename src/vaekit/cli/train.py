@@ -61,6 +61,9 @@ def _print_report(result: api.TrainResult) -> None:
     if isinstance(result.run.model, HasPosterior):
         table.add_row("active units", f"{r.active_units} / {result.run.config.model.latent_dim}")
     for key, value in r.extras.items():  # e.g. a quantized model's codebook stats
+        if key == "codebook_verdict":
+            table.add_row("codebook verdict", f"[bold]{value['overall']}[/bold]: {value['reason']}")
+            continue
         table.add_row(
             key.replace("_", " "), f"{value:.4g}" if isinstance(value, float) else str(value)
         )

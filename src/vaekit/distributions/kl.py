@@ -12,12 +12,16 @@ from torch import Tensor
 from torch.distributions import Distribution, Independent, kl_divergence
 
 
-def kl_term(q: Distribution, p: Distribution, z: Tensor) -> Tensor:
-    """KL(q(z|x) ‖ p(z)) per example ``(B,)``; analytic when registered, else at sample ``z``."""
+def kl_term(q: Distribution, p: Distribution, z: Tensor, log_q: Tensor | None = None) -> Tensor:
+    """KL(q(z|x) ‖ p(z)) per example ``(B,)``; analytic when registered, else at sample ``z``.
+
+    ``log_q`` is log q(z) when the draw already gave it (a flow's one-pass sample and
+    log-density); it is used only on the Monte-Carlo path.
+    """
     try:
         return kl_divergence(q, p)
     except NotImplementedError:
-        return q.log_prob(z) - p.log_prob(z)
+        return (q.log_prob(z) if log_q is None else log_q) - p.log_prob(z)
 
 
 def kl_per_dim(q: Distribution, p: Distribution) -> Tensor | None:

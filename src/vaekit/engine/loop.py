@@ -326,8 +326,12 @@ def _copy(state: dict[str, Tensor]) -> dict[str, Tensor]:
     return {k: v.detach().clone() for k, v in state.items()}
 
 
+# the progress bar's values; codebook use as usage beside normalised perplexity (ppl / K)
+SHOWN = ("loss", "recon", "kl", "commit", "usage", "perplexity_norm")
+
+
 def _shown(means: dict[str, float]) -> dict[str, float]:
-    return {k: v for k, v in means.items() if k in ("loss", "recon", "kl", "commit", "perplexity")}
+    return {k: v for k, v in means.items() if k in SHOWN}
 
 
 def _summary(row: dict[str, float]) -> str:

@@ -1,10 +1,11 @@
 """Evaluation of quantized models: reconstruction, codebook usage and, with a code prior, bits/dim.
 
-``codebook_usage`` is the fraction of codes used at least once on the evaluated split,
-``perplexity = exp H(p̂)`` of the split's code histogram and ``dead_codes`` the number
-of codes never used on it (all three taken per stage/group and averaged or summed
-for residual and grouped quantizers). With a prior over codes the model is a latent
-variable model with a deterministic encoder, so
+The code counts of the split go to :mod:`vaekit.metrics.codebook`: ``codebook_usage``
+(fraction of codes used at least once), ``perplexity = exp H(p̂)`` of the split's code
+histogram, ``perplexity_norm`` (perplexity / K), ``code_entropy_bits`` (H(p̂) in bits)
+and ``dead_codes`` (codes never used on the split) — taken per stage/group and averaged
+or summed for residual and grouped quantizers — and the ``codebook_verdict``. With a
+prior over codes the model is a latent variable model with a deterministic encoder, so
 ``−log p(x) ≤ −log p(indices) − log p(x | z_q)`` (importance sampling with one sample
 of a point-mass posterior): that bound is reported as ``nll``, and ``−log p(indices)`` as ``kl``.
 """
@@ -12,38 +13,17 @@ of a point-mass posterior): that bound is reported as ``nll``, and ``−log p(in
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
 from vaekit.config import EvalConfig
 from vaekit.evaluation.result import EvalResult
+from vaekit.metrics.codebook import codebook_stats, codebook_verdict
 from vaekit.ops import nats_to_bits_per_dim
 from vaekit.protocols import HasCodebook
 from vaekit.quantizers import count_codes
 from vaekit.types import DataSource, iter_batches
-
-
-@dataclass(frozen=True)
-class CodebookStats:
-    """Code usage on a set of examples (see the module docstring)."""
-
-    usage: float
-    perplexity: float
-    dead_codes: int
-
-
-def codebook_stats(counts: Tensor) -> CodebookStats:
-    """Stats from code histograms ``counts (S, K)``, one row per stage or group (VQ: S = 1)."""
-    counts = counts.double()
-    p = counts / counts.sum(-1, keepdim=True).clamp_min(1)
-    entropy = -torch.special.xlogy(p, p).sum(-1)
-    return CodebookStats(
-        usage=(counts > 0).double().mean().item(),
-        perplexity=entropy.exp().mean().item(),
-        dead_codes=int((counts == 0).sum()),
-    )
 
 
 def _no_counts(model: HasCodebook, device: torch.device) -> Tensor:
@@ -118,9 +98,12 @@ def evaluate_quantized(
         extras={
             "codebook_usage": stats.usage,
             "perplexity": stats.perplexity,
+            "perplexity_norm": stats.perplexity_norm,
+            "code_entropy_bits": stats.entropy_bits,
             "dead_codes": stats.dead_codes,
             "codebook_size": model.codebook_size,
             "mse": mse,
             "quant_error": quant_error,
+            "codebook_verdict": codebook_verdict(counts).to_dict(),
         },
     )

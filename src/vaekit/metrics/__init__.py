@@ -43,10 +43,13 @@ __all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str) -> Any:
-    """Import a metric's module on first use, and keep the name bound to the function (the
-    import binds ``mig``, ``sap`` and ``dci`` to their modules first)."""
+    """Import a metric's module on first use, and bind every name it provides to its function
+    (the import binds ``mig``, ``sap`` and ``dci`` to their modules first, whichever of the
+    module's names is asked for)."""
     if name in _WHERE:
-        value = getattr(import_module(f"vaekit.metrics.{_WHERE[name]}"), name)
-        globals()[name] = value
-        return value
+        module = import_module(f"vaekit.metrics.{_WHERE[name]}")
+        for other, where in _WHERE.items():
+            if where == _WHERE[name]:
+                globals()[other] = getattr(module, other)
+        return globals()[name]
     raise AttributeError(f"module 'vaekit.metrics' has no attribute {name!r}")

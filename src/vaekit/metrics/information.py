@@ -15,8 +15,9 @@ The β-TCVAE split of the KL into MI + TC + dimension-wise KL is a training term
 lives in :mod:`vaekit.objectives.tc`.
 
 The first two are Monte-Carlo estimates with log q(z) evaluated against all N
-components in chunks of at most ``max_elements`` ``(chunk, N, D)`` entries; wrap
-them in ``torch.no_grad()`` for evaluation.
+components as two matrix products per chunk of at most ``max_elements`` ``(chunk, N)``
+log densities (:func:`aggregate_log_prob`): 10,000 codes take about a second, not a
+minute. Wrap them in ``torch.no_grad()`` for evaluation.
 """
 
 from __future__ import annotations
@@ -24,20 +25,29 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from vaekit.ops import log_mean_exp, normal_log_prob
+from vaekit.ops import LOG_2PI, log_mean_exp, normal_log_prob
 
 
 def aggregate_log_prob(
     z: Tensor, mu: Tensor, log_var: Tensor, *, max_elements: int = 2**23
 ) -> Tensor:
-    """log q(z) = log (1/N) Σ_n q(z|x_n) for ``z (M, D)``, ``mu, log_var (N, D)`` → ``(M,)``."""
-    chunk = max(1, max_elements // mu.numel())
-    return torch.cat(
-        [
-            log_mean_exp(normal_log_prob(part[:, None], mu, log_var).sum(-1), dim=1)
-            for part in z.split(chunk)
-        ]
-    )
+    """log q(z) = log (1/N) Σ_n q(z|x_n) for ``z (M, D)``, ``mu, log_var (N, D)`` → ``(M,)``.
+
+    Σ_d log N(z_d; μ_nd, σ_nd²) = −½ [z² · a_n − 2 z · (μ_n a_n) + Σ_d (μ_nd² a_nd + log
+    2πσ_nd²)] with a = 1/σ²: the ``(M, N)`` log densities are two matrix products, in
+    float64 (the expansion cancels large terms) on codes centred at the mean of ``mu``.
+    """
+    centre = mu.mean(0)
+    zc, mc = (z - centre).double(), (mu - centre).double()
+    lv = log_var.double()
+    a = torch.exp(-lv)
+    const = (mc.pow(2) * a + lv).sum(-1) + mu.shape[-1] * LOG_2PI  # (N,)
+    chunk = max(1, max_elements // max(1, len(mu)))
+    parts = [
+        log_mean_exp(-0.5 * (part.pow(2) @ a.T - 2 * part @ (mc * a).T + const), dim=1)
+        for part in zc.split(chunk)
+    ]
+    return torch.cat(parts).to(z.dtype)
 
 
 def _sample(

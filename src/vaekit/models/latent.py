@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.distributions import Distribution
 
-from vaekit.distributions import kl_term, mean_of
+from vaekit.distributions import kl_term, mean_of, rsample_and_log_prob, rsample_with_log_prob
 from vaekit.models.steps import ObjectiveSteps
 from vaekit.objectives import Objective
 from vaekit.registry import VaekitError
@@ -29,7 +29,8 @@ from vaekit.types import Batch, PriorContext, StepContext, StepOut
 class LatentPass:
     """One objective evaluation's shared quantities (see :class:`vaekit.objectives.Pass`),
     each computed on first use: ``q``, one reparameterised draw ``z``, ``prior``,
-    ``log_px`` = log p(x|z) and ``kl`` = KL(q ‖ p) (analytic when registered)."""
+    ``log_px`` = log p(x|z) and ``kl`` = KL(q ‖ p) (analytic when registered; else
+    log q(z) − log p(z), with log q(z) from the draw itself for a flow)."""
 
     def __init__(self, model: LatentModel, batch: Batch) -> None:
         self.model, self.batch = model, batch
@@ -39,8 +40,12 @@ class LatentPass:
         return self.model.encode(self.batch.x, self.batch.y)
 
     @cached_property
+    def draw(self) -> tuple[Tensor, Tensor | None]:
+        return rsample_with_log_prob(self.q)
+
+    @cached_property
     def z(self) -> Tensor:
-        return self.q.rsample()
+        return self.draw[0]
 
     @cached_property
     def prior(self) -> Distribution:
@@ -52,7 +57,7 @@ class LatentPass:
 
     @cached_property
     def kl(self) -> Tensor:
-        return kl_term(self.q, self.prior, self.z)
+        return kl_term(self.q, self.prior, self.z, self.draw[1])
 
 
 class LatentModel(ObjectiveSteps, nn.Module):
@@ -131,11 +136,12 @@ class LatentModel(ObjectiveSteps, nn.Module):
     ) -> Tensor:
         """Importance log-weights log p(x|z) + log p(z) − log q(z|x), z ~ q: ``(K, B)``.
 
-        Pass ``q`` to reuse an encoding (each input is then encoded once).
+        Pass ``q`` to reuse an encoding (each input is then encoded once). A flow gives
+        log q(z|x) with its draws, in one pass.
         """
         q = self.encode(x, y) if q is None else q
-        z = q.rsample((k,))
-        return self.log_px_given_z(x, z, y) + self.prior_dist(y).log_prob(z) - q.log_prob(z)
+        z, log_q = rsample_and_log_prob(q, (k,))
+        return self.log_px_given_z(x, z, y) + self.prior_dist(y).log_prob(z) - log_q
 
     def elbo(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         """The evidence lower bound per example ``(B,)`` (β = 1, one sample, analytic KL)."""

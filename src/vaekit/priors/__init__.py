@@ -7,9 +7,11 @@ model calls ``prior(PriorContext(model, condition))`` each step. Priors over cod
 indices of quantized models live apart, in :data:`CODE_PRIORS`.
 """
 
+from vaekit.priors import joint  # noqa: F401  (registration)
 from vaekit.priors.base import PRIORS
 from vaekit.priors.code_prior import CODE_PRIORS, TransformerPrior
 from vaekit.priors.conditional_gaussian import ConditionalGaussian
+from vaekit.priors.flow import FlowPrior
 from vaekit.priors.mog import MixtureOfGaussians
 from vaekit.priors.normal import StandardNormal
 from vaekit.priors.vamp import VampPrior
@@ -18,6 +20,7 @@ __all__ = [
     "CODE_PRIORS",
     "PRIORS",
     "ConditionalGaussian",
+    "FlowPrior",
     "MixtureOfGaussians",
     "StandardNormal",
     "TransformerPrior",

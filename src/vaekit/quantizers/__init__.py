@@ -5,7 +5,7 @@ Registry names: ``vq``, ``vq_ema``, ``rotation_vq``, ``cvq``, ``simvq``,
 behaviour are strategy parts with their own registries: codebook update
 (:data:`UPDATES`: ``loss``, ``ema``, ``online_clustering``), gradient estimator
 (:data:`GRADIENTS`: ``ste``, ``rotation``) and initialiser (:data:`INITS`:
-``random``, ``kmeans``).
+``random``, ``uniform``, ``kmeans``).
 
 Example::
 
@@ -22,7 +22,7 @@ from vaekit.quantizers.cvq import OnlineClustering, cvq
 from vaekit.quantizers.fsq import FSQ
 from vaekit.quantizers.gradients import GRADIENTS, GradientEstimator, RotationTrick, StraightThrough
 from vaekit.quantizers.grouped import GroupedVQ
-from vaekit.quantizers.initialisers import INITS, CodebookInit, KMeansInit, kmeans
+from vaekit.quantizers.initialisers import INITS, CodebookInit, KMeansInit, UniformInit, kmeans
 from vaekit.quantizers.lfq import LFQ
 from vaekit.quantizers.residual import ResidualVQ
 from vaekit.quantizers.simvq import SimVQ
@@ -52,6 +52,7 @@ __all__ = [
     "RotationTrick",
     "SimVQ",
     "StraightThrough",
+    "UniformInit",
     "code_stats",
     "count_codes",
     "cvq",

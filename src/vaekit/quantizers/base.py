@@ -14,6 +14,7 @@ exactly, because both go through the same flat computation.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 import torch
 from torch import Tensor, nn
 
+from vaekit.ops import histogram_entropy
 from vaekit.quantizers.usage import CodeUsage, count_codes
 from vaekit.registry import Registry
 from vaekit.types import QuantOut
@@ -90,17 +92,22 @@ def nearest(x: Tensor, codes: Tensor) -> Tensor:
 def code_stats(z_e: Tensor, z_q: Tensor, indices: Tensor, codebook_size: int) -> dict[str, Tensor]:
     """Detached batch statistics for ``z_e, z_q (N, D)`` and ``indices (N, *index_shape)``.
 
-    ``perplexity = exp(H(p̂))`` of the batch code histogram ``p̂`` and ``usage`` (fraction
-    of codes used) are averaged over stages/groups; ``quant_error = mean_n ‖z_e − z_q‖²``.
+    From the batch code histogram ``p̂`` of each stage/group, averaged over them: ``usage``
+    (fraction of codes used), ``perplexity = exp H(p̂)``, ``perplexity_norm`` (perplexity
+    / K: 1 only for even use of every code) and ``code_entropy_bits`` (H(p̂) in bits);
+    and ``quant_error = mean_n ‖z_e − z_q‖²``.
     """
     columns = indices.reshape(len(indices), -1).T  # (S, N)
     offsets = torch.arange(len(columns), device=indices.device)[:, None] * codebook_size
     counts = count_codes(columns + offsets, len(columns) * codebook_size)
-    p = counts.reshape(len(columns), codebook_size).to(z_e.dtype) / max(len(indices), 1)
-    entropy = -torch.special.xlogy(p, p).sum(-1)
+    counts = counts.reshape(len(columns), codebook_size).to(z_e.dtype)
+    entropy = histogram_entropy(counts)
+    perplexity = entropy.exp().mean()
     return {
-        "perplexity": entropy.exp().mean(),
-        "usage": (p > 0).to(z_e.dtype).mean(),
+        "perplexity": perplexity,
+        "perplexity_norm": perplexity / codebook_size,
+        "code_entropy_bits": entropy.mean() / math.log(2),
+        "usage": (counts > 0).to(z_e.dtype).mean(),
         "quant_error": (z_e - z_q).pow(2).sum(-1).mean(),
     }
 

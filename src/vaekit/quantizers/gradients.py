@@ -52,6 +52,13 @@ class RotationTrick(GradientEstimator):
     gradient is ``∂L/∂e = λ Rᵀ ∂L/∂z_q``. ``R`` is applied in the paper's
     Householder form without building a ``d×d`` matrix:
     ``R e = e − 2 r (rᵀe) + 2 q̂ (êᵀe)``, ``r = (ê + q̂)/‖ê + q̂‖``.
+
+    The gradient is only as good as the geometry: it assumes each code serves outputs
+    of about its own direction (small angles, ``λ ≈ 1``). A codebook whose few used
+    codes serve outputs of every direction around the origin drives those codes to
+    ``‖q‖ → 0``, and then ``λ → 0`` and ``R`` rotates by arbitrary angles; ``N(0, I)`` codes
+    far outside the encoder's first outputs do exactly that, so ``rotation_vq`` starts
+    from small uniform codes as the paper's setups do (issue 13, ``benchmarks/RESULTS.md``).
     """
 
     def forward(self, e: Tensor, q: Tensor) -> Tensor:

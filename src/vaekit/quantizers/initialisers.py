@@ -2,7 +2,7 @@
 
 An initialiser gives the starting codebook (``initial``) and may refit it on a
 training batch (``fit``, returning whether it changed the codebook).
-Registered in :data:`INITS` as ``random`` and ``kmeans``.
+Registered in :data:`INITS` as ``random``, ``uniform`` and ``kmeans``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,29 @@ class CodebookInit(nn.Module):
     def fit(self, codebook: Tensor, e: Tensor) -> bool:
         """Refit ``codebook (K, d)`` in place on training vectors ``e (N, d)``; True if changed."""
         return False
+
+
+@INITS.register("uniform")
+class UniformInit(CodebookInit):
+    """Small uniform codes ``c_k ~ U(−scale/K, scale/K)^d`` (VQGAN, Esser et al. 2021).
+
+    The initialisation of the rotation trick's experiments (Fifty et al. 2024 train
+    VQGANs from it). Codes start near the origin, inside the encoder's outputs, so the
+    nearest code of an output is picked by its direction: every code gets used, each code
+    serves outputs of one direction, and the rotation trick's ``λ = ‖q‖/‖e‖`` and angle
+    stay well behaved (``N(0, I)`` codes, ``‖c‖ ≈ √d``, leave a few codes serving outputs
+    of every direction around the origin, see :class:`~vaekit.quantizers.RotationTrick`).
+    """
+
+    def __init__(self, scale: float = 1.0) -> None:
+        super().__init__()
+        if not scale > 0:
+            raise ValueError(f"uniform init scale must be > 0, got {scale}")
+        self.scale = scale
+
+    def initial(self, codebook_size: int, dim: int) -> Tensor:
+        width = self.scale / codebook_size
+        return (2 * torch.rand(codebook_size, dim) - 1) * width
 
 
 @INITS.register("kmeans")

@@ -138,7 +138,24 @@ def vq_ema(
 
 @QUANTIZERS.register("rotation_vq")
 def rotation_vq(
-    *, dim: int, codebook_size: int = 512, beta: float = 0.25, update: Spec = "loss"
+    *,
+    dim: int,
+    codebook_size: int = 512,
+    beta: float = 0.25,
+    update: Spec = "loss",
+    init: Spec = "uniform",
 ) -> VQ:
-    """VQ with the rotation-trick gradient (Fifty et al. 2024)."""
-    return VQ(dim=dim, codebook_size=codebook_size, beta=beta, update=update, gradient="rotation")
+    """VQ with the rotation-trick gradient (Fifty et al. 2024), from small uniform codes.
+
+    As in the paper's VQGAN setup, codes start in ``U(−1/K, 1/K)``
+    (:class:`~vaekit.quantizers.UniformInit`), not ``N(0, I)``: from ``N(0, I)`` codes the
+    rotation trick collapses the codebook (issue 13, ``benchmarks/RESULTS.md``).
+    """
+    return VQ(
+        dim=dim,
+        codebook_size=codebook_size,
+        beta=beta,
+        update=update,
+        gradient="rotation",
+        init=init,
+    )
