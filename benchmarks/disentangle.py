@@ -6,15 +6,20 @@ of Locatello et al. 2019, 10 latents, batches of 64, the papers' hyperparameters
 β-TCVAE β = 6 with the MSS estimator, FactorVAE γ = 35 with its discriminator at the paper's
 Adam settings, DIP-VAE-II λ_od = λ_d = 10) at a budget:
 
-* CPU (default): ``--steps`` 2,500 optimizer steps on 20,000 dSprites images, main lr 5e-4
-  (five times the papers' 1e-4, for a budget 120 times smaller), 2 seeds, ``--jobs`` 2
-  runs at once of one torch thread each: about an hour on 2 cores.
+* CPU (default, the issue's budget): ``--steps`` 2,500 optimizer steps on 20,000 dSprites
+  images, main lr 5e-4 (five times the papers' 1e-4, for a budget 120 times smaller),
+  2 seeds, ``--jobs`` 2 runs at once of one torch thread each: about an hour on 2 free
+  cores (estimated from per-step CPU times; not run).
+* ``--quick``: 504 steps (8 epochs) on 5,000 images at lr 1e-3, metrics on 5,000 codes and 300
+  FactorVAE-score votes: about 15 minutes on 2 free cores (estimated), an hour at load
+  average 20 (measured, ``benchmarks/RESULTS.md``).
 * ``--gpu``: 300,000 steps (the papers'), all 737,280 images, lr 1e-4, 3 seeds, on cuda.
 
-Metrics use 10,000 images rendered from factors drawn uniformly over the whole factor space
-(as disentanglement_lib does), encoded to their posterior means: MIG, SAP, DCI (histogram
-boosting, ``hist_gbt``) on those codes, and the FactorVAE score with a reduced protocol
-(``--votes`` training votes, half as many evaluation votes, batches of 64; published: 10,000
+Metrics use 10,000 images (5,000 with ``--quick``) rendered from factors drawn uniformly over
+the whole factor space (as disentanglement_lib does), encoded to their posterior means: MIG,
+SAP, DCI (histogram boosting, ``hist_gbt``) on those codes, and the FactorVAE score with a
+reduced protocol (``--votes`` training votes, 1,000 or 300 with ``--quick``; half as many
+evaluation votes, batches of 64; published: 10,000
 and 5,000). The best run by MIG gets ``vaekit diagnose`` (its traversals are copied to
 ``--picture``) and a check of DCI's histogram boosting against the published gradient
 boosting on ``--dci-check`` of its codes.
@@ -22,8 +27,8 @@ boosting on ``--dci-check`` of its codes.
 Rows go to ``--json`` as they finish; rows already there are kept, so an interrupted
 benchmark resumes.
 
-Usage: python benchmarks/disentangle.py [--steps 2500] [--seeds 0 1] [--only vae factor]
-           [--jobs 2] [--gpu] [--out runs/disentangle] [--json runs/disentangle/rows.json]
+Usage: python benchmarks/disentangle.py [--quick | --gpu] [--steps 2500] [--seeds 0 1]
+           [--only vae factor] [--jobs 2] [--out runs/disentangle] [--json OUT/rows.json]
 """
 
 from __future__ import annotations
@@ -54,9 +59,11 @@ MODELS = {  # label → config file
     "FactorVAE (γ=35)": "factorvae.yaml",
     "DIP-VAE-II (λ=10)": "dipvae_ii.yaml",
 }
-CPU = {"steps": 2_500, "n": 20_000, "lr": 5e-4, "seeds": [0, 1]}
-GPU = {"steps": 300_000, "n": 737_280, "lr": 1e-4, "seeds": [0, 1, 2]}
-METRIC_CODES = 10_000
+BUDGETS = {
+    "cpu": {"steps": 2_500, "n": 20_000, "lr": 5e-4, "seeds": [0, 1], "codes": 10_000},
+    "quick": {"steps": 504, "n": 5_000, "lr": 1e-3, "seeds": [0, 1], "codes": 5_000},
+    "gpu": {"steps": 300_000, "n": 737_280, "lr": 1e-4, "seeds": [0, 1, 2], "codes": 10_000},
+}
 
 
 def codes_and_factors(model: Any, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -78,7 +85,7 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
         f"train.lr={job['lr']}",
         f"train.device={job['device']}",
         f"seed={job['seed']}",
-        "eval.nll_samples=10",
+        f"eval.nll_samples={job['nll_samples']}",
         "eval.num_pictures=0",
     ]
     cfg = api.make_config(CONFIGS / job["config"], epochs=epochs, overrides=overrides)
@@ -87,7 +94,7 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
     train_s = time.perf_counter() - start
     model = result.run.model
     start = time.perf_counter()
-    codes, factors = codes_and_factors(model, METRIC_CODES, seed=100 + job["seed"])
+    codes, factors = codes_and_factors(model, job["codes"], seed=100 + job["seed"])
 
     def represent(images: np.ndarray) -> np.ndarray:
         return posterior_means(model, torch.from_numpy(images)).numpy()
@@ -143,31 +150,33 @@ def check_dci(best: dict[str, Any], n: int) -> str:
     for name in ("gbt", "hist_gbt"):
         start = time.perf_counter()
         importance = metrics.dci_importance(codes, factors, model=name)
-        scores = metrics.dci(codes, factors, model=name)
+        scores = (metrics.disentanglement(importance), metrics.completeness(importance))
         found[name] = (importance, scores, time.perf_counter() - start)
     (gi, gs, gt), (hi, hs, ht) = found["gbt"], found["hist_gbt"]
-    diffs = ", ".join(f"{k[:4]} {abs(gs[k] - hs[k]):.3f}" for k in gs)
     return (
         f"DCI on {n} codes of {best['model']} seed {best['seed']}: importances differ by at "
-        f"most {np.abs(gi - hi).max():.3f}; scores differ by {diffs} (gbt {gs}, hist_gbt {hs}); "
-        f"time for importances + scores: gbt {gt:.0f} s, hist_gbt {ht:.0f} s"
+        f"most {np.abs(gi - hi).max():.3f}; disentanglement gbt {gs[0]:.3f} / hist_gbt "
+        f"{hs[0]:.3f}, completeness {gs[1]:.3f} / {hs[1]:.3f}; importances took gbt "
+        f"{gt:.0f} s, hist_gbt {ht:.0f} s"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--gpu", action="store_true", help="the papers' budget on cuda")
+    budget_flag = parser.add_mutually_exclusive_group()
+    budget_flag.add_argument("--gpu", action="store_true", help="the papers' budget on cuda")
+    budget_flag.add_argument("--quick", action="store_true", help="a 25-minute CPU budget")
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
     parser.add_argument("--only", nargs="*", help="model labels starting with these words")
     parser.add_argument("--jobs", type=int, default=None, help="runs at once (1 thread each)")
-    parser.add_argument("--votes", type=int, default=1000, help="FactorVAE-score train votes")
+    parser.add_argument("--votes", type=int, default=None, help="FactorVAE-score train votes")
     parser.add_argument("--dci-check", type=int, default=5000, help="codes (0: no check)")
     parser.add_argument("--out", type=Path, default=Path("runs/disentangle"))
     parser.add_argument("--json", type=Path, default=None, help="default: OUT/rows.json")
     parser.add_argument("--picture", type=Path, default=ROOT / "docs/images/disentangle.png")
     args = parser.parse_args()
-    budget = GPU if args.gpu else CPU
+    budget = BUDGETS["gpu" if args.gpu else "quick" if args.quick else "cpu"]
     jobs_at_once = args.jobs or (1 if args.gpu else 2)
     rows_file = args.json or args.out / "rows.json"
     rows = json.loads(rows_file.read_text()) if rows_file.exists() else []
@@ -180,7 +189,9 @@ def main() -> None:
             "steps": args.steps or budget["steps"],
             "n": budget["n"],
             "lr": budget["lr"],
-            "votes": args.votes,
+            "votes": args.votes or (300 if args.quick else 1000),
+            "codes": budget["codes"],
+            "nll_samples": 2 if args.quick else 10,
             "device": "cuda" if args.gpu else "cpu",
             "threads": 1 if jobs_at_once > 1 else torch.get_num_threads(),
             "out": str(args.out / f"{config.removesuffix('.yaml')}-seed{seed}"),

@@ -13,6 +13,8 @@ BASE = {
     "types",
     "protocols",
     "ops",
+    "progress",
+    "parallel",
     "files",
     "faults",
     "rundir",
@@ -46,7 +48,8 @@ ALLOWED = {
         "metrics",
         "samplers",
     },
-    "cli": {"api", "engine", "viz", "models", "data", "evaluation", "metrics", "ops"},
+    "report": set(),
+    "cli": {"api", "engine", "viz", "models", "data", "evaluation", "metrics", "ops", "report"},
 }
 
 

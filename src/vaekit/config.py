@@ -21,6 +21,8 @@ import yaml
 from vaekit.registry import ConfigError
 
 SPLITS = ("train", "val", "test")
+# fp32 everywhere, or bf16 autocast (matmuls and convolutions) in the steps
+PRECISIONS = ("fp32", "bf16")
 _EXP_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
@@ -29,7 +31,9 @@ class DataConfig:
     """Which data and how it is split and preprocessed.
 
     ``name`` is a registered dataset or a path (``.npy``/``.npz``, an MNIST IDX
-    folder, a folder of images). ``subset`` keeps the first N training examples.
+    folder, a folder of images). ``subset`` keeps the first N training examples; the
+    validation and test splits stay whole (``eval.max_examples`` and ``eval.budget`` bound
+    the evaluation).
     ``binarize`` is ``none``, ``static`` (once, fixed seed) or ``dynamic``
     (training batches resampled every epoch; val/test binarized once).
     Splits depend on ``split_seed`` only, so they do not move with the run seed.
@@ -77,6 +81,10 @@ class TrainConfig(OptimizerConfig):
     ``main`` optimizer; a model that declares more optimizers (a discriminator, an
     auxiliary entropy model) gets their settings from ``optimizers.<name>``, and where the
     config is silent the model's defaults are used and written into the saved config.
+    ``batch_size`` is the global batch of a distributed run (``batch_size / N`` per
+    rank); ``precision`` is ``fp32`` or ``bf16`` (autocast in the steps), ``compile``
+    wraps each step in ``torch.compile``, ``dist_timeout_s`` bounds every collective;
+    ``tensorboard`` and ``mlflow`` turn on the trackers of :mod:`vaekit.engine.tracking`.
     """
 
     epochs: int = 60
@@ -86,6 +94,12 @@ class TrainConfig(OptimizerConfig):
     device: str = "auto"
     log_every: int = 10
     tensorboard: bool = False
+    mlflow: bool = False
+    mlflow_uri: str = "mlruns"
+    mlflow_experiment: str = "vaekit"
+    precision: str = "fp32"
+    compile: bool = False
+    dist_timeout_s: float = 300.0
     optimizers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def optimizer_settings(self, name: str) -> OptimizerConfig:
@@ -107,23 +121,43 @@ class TrainConfig(OptimizerConfig):
             _at_least("train.early_stopping", self.early_stopping, 1)
         for key in ("lr", "weight_decay", "kl_warmup_epochs", "grad_clip"):
             _finite(f"train.{key}", getattr(self, key))
+        if self.precision not in PRECISIONS:
+            raise ConfigError(
+                f"train.precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
+            )
+        if not 0 < self.dist_timeout_s < math.inf:
+            raise ConfigError(f"train.dist_timeout_s must be > 0, got {self.dist_timeout_s}")
 
 
 @dataclass
 class EvalConfig:
-    """Final-evaluation settings (also the defaults of ``vaekit evaluate``)."""
+    """Final-evaluation settings (also the defaults of ``vaekit evaluate``).
+
+    ``max_examples`` evaluates a fixed random subset of that many examples of the split
+    (``None``: all). ``budget`` bounds the final evaluation of ``vaekit train``: its
+    importance-sampled decodes are at most ``budget`` × epochs × training examples (one
+    decode costs about a sixth of a training example's step, so 1.5 is about a quarter of
+    the training time); training lowers ``max_examples`` and ``nll_samples`` to fit and
+    saves what it used (``None``: no bound). See :func:`vaekit.evaluation.budget.budgeted`.
+    """
 
     nll_samples: int = 500
     memory_budget_mb: int = 256
     active_threshold: float = 0.01
     split: str = "test"
     num_pictures: int = 64
+    max_examples: int | None = None
+    budget: float | None = 1.5
 
     def check(self) -> None:
         """Refuse values that cannot evaluate; ``num_pictures = 0`` means no pictures."""
         _at_least("eval.nll_samples", self.nll_samples, 0)
         _at_least("eval.num_pictures", self.num_pictures, 0)
         _at_least("eval.active_threshold", self.active_threshold, 0)
+        if self.max_examples is not None:
+            _at_least("eval.max_examples", self.max_examples, 1)
+        if self.budget is not None and not 0 < self.budget < math.inf:
+            raise ConfigError(f"eval.budget must be > 0 (or null), got {self.budget}")
         _finite("eval.active_threshold", self.active_threshold)
         if not self.memory_budget_mb > 0:
             raise ConfigError(f"eval.memory_budget_mb must be > 0, got {self.memory_budget_mb}")

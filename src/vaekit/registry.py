@@ -8,6 +8,7 @@ signature so a typo in a config file is a clear error, not a silent default.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ class Registry(Generic[T]):
     def __init__(self, family: str) -> None:
         self.family = family
         self._entries: dict[str, Entry[T]] = {}
+        self._lazy: dict[str, str] = {}  # name → the module whose import registers it
 
     def register(
         self, name: str, description: str | None = None
@@ -58,11 +60,27 @@ class Registry(Generic[T]):
         def deco(factory: Callable[..., T]) -> Callable[..., T]:
             if name in self._entries:
                 raise ValueError(f"{self.family} {name!r} is registered twice")
+            module = self._lazy.get(name, factory.__module__)
+            if module != factory.__module__ or (
+                name not in self._lazy and module in self._lazy.values()
+            ):
+                raise ValueError(
+                    f"{self.family} {name!r}: registered in {factory.__module__}, but "
+                    "register_lazily does not declare it there"
+                )
             doc = description or (inspect.getdoc(factory) or "").split("\n")[0]
             self._entries[name] = Entry(name, factory, doc)
             return factory
 
         return deco
+
+    def register_lazily(self, module: str, *names: str) -> None:
+        """Declare that importing ``module`` registers ``names`` (exactly those), so that
+        listing names never imports it; the first lookup of one of them does."""
+        for name in names:
+            if name in self._entries or name in self._lazy:
+                raise ValueError(f"{self.family} {name!r} is registered twice")
+            self._lazy[name] = module
 
     def get(self, name: str) -> Callable[..., T]:
         """The factory registered as ``name``; an unknown name lists the choices."""
@@ -70,24 +88,28 @@ class Registry(Generic[T]):
 
     def entry(self, name: str) -> Entry[T]:
         """The full entry (factory and description) for ``name``."""
+        if name in self._lazy and name not in self._entries:
+            importlib.import_module(self._lazy[name])
+            if name not in self._entries:
+                raise ValueError(f"importing {self._lazy[name]} did not register {name!r}")
         try:
             return self._entries[name]
         except KeyError:
-            choices = ", ".join(sorted(self._entries)) or "(none)"
+            choices = ", ".join(self.names()) or "(none)"
             raise UnknownNameError(
                 f"unknown {self.family} {name!r}; valid choices: {choices}"
             ) from None
 
     def names(self) -> list[str]:
-        """Registered names, sorted."""
-        return sorted(self._entries)
+        """Registered names (lazy ones included, without importing them), sorted."""
+        return sorted({*self._entries, *self._lazy})
 
     def describe(self) -> dict[str, str]:
-        """Name → one-line description, sorted by name."""
-        return {n: self._entries[n].description for n in self.names()}
+        """Name → one-line description, sorted by name (imports lazily registered modules)."""
+        return {n: self.entry(n).description for n in self.names()}
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entries
+        return name in self._entries or name in self._lazy
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())

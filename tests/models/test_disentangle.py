@@ -96,6 +96,7 @@ def factor_reference(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_factor_vae_logs_its_discriminator_and_records_its_optimizer(factor_reference):
     saved = yaml.safe_load((factor_reference / "config.yaml").read_text())["train"]["optimizers"]
     assert saved["discriminator"]["lr"] == 1e-4 and saved["discriminator"]["betas"] == [0.5, 0.9]
@@ -104,6 +105,7 @@ def test_factor_vae_logs_its_discriminator_and_records_its_optimizer(factor_refe
         assert column in header
 
 
+@pytest.mark.slow
 def test_killed_factor_vae_resumes_bit_for_bit(factor_reference, tmp_path):
     out = tmp_path / "run"
     with pytest.raises(Interrupt):
@@ -116,6 +118,7 @@ def test_killed_factor_vae_resumes_bit_for_bit(factor_reference, tmp_path):
     }
 
 
+@pytest.mark.slow
 def test_diagnose_traverses_the_categorical_latent_of_joint_vae(tmp_path):
     cfg = api.make_config(model="joint_vae", epochs=1, overrides=[*TINY, "data.name=dsprites"])
     assert cfg.model.latent_dim == 5  # 2 continuous + one 3-way categorical
@@ -151,3 +154,10 @@ def test_beta_tcvae_estimators_are_selectable_and_checked():
 def test_info_vae_refuses_weights_that_reward_divergence(options, message):
     with pytest.raises(ConfigError, match=message):
         MODELS.get("info_vae")(**options).build((1, 8, 8))
+
+
+@pytest.mark.slow
+def test_evaluate_reports_the_disentanglement_metrics_of_factor_vae(factor_reference):
+    report = api.evaluate(api.load(factor_reference), metrics=["mig", "sap", "dci"])
+    assert 0.0 <= report.extras["mig"] <= 1.0 and 0.0 <= report.extras["sap"] <= 1.0
+    assert set(report.extras["dci"]) == {"disentanglement", "completeness", "informativeness"}

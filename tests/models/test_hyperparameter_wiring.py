@@ -161,6 +161,12 @@ def test_every_model_has_hyperparameters_found():
     for expected in [
         ("beta_vae", "beta"),
         ("iwae", "k"),
+        ("miwae", "m"),
+        ("piwae", "m"),
+        ("ciwae", "beta"),
+        ("wae_mmd", "lam"),
+        ("wae_gan", "lam"),
+        ("swae", "projections"),
         ("beta_vae_capacity", "gamma"),
         ("beta_vae_capacity", "c_max"),
         ("beta_vae_capacity", "c_steps"),

@@ -45,3 +45,21 @@ def test_unknown_kind_and_negative_lambdas_are_config_errors():
         build_objective(["recon", {"name": "dip", "kind": "iii"}])
     with pytest.raises(ConfigError, match="must be >= 0"):
         build_objective(["recon", {"name": "dip", "lambda_od": -1.0}])
+
+
+def test_dip_ii_covariance_is_that_of_the_aggregate_posterior():
+    # q(z) = (1/B) Σ_b N(μ_b, diag σ_b²) with σ differing per example and dimension: its
+    # covariance (law of total covariance) against the covariance of many draws of q(z)
+    gen = torch.Generator().manual_seed(0)
+    loc = torch.tensor([[1.0, 0.5], [-1.0, 0.0], [0.5, 1.5], [0.0, -1.0]])
+    scale = torch.tensor([[0.2, 1.0], [0.7, 0.3], [1.5, 0.1], [0.4, 0.9]])
+    draws = loc + scale * torch.randn(100_000, *loc.shape, generator=gen)
+    monte_carlo = batch_covariance(draws.reshape(-1, 2))
+    centred = loc - loc.mean(0)
+    by_hand = centred.T @ centred / 4 + torch.diag(scale.pow(2).mean(0))
+    torch.testing.assert_close(monte_carlo, by_hand, atol=0.02, rtol=0)
+    p = type("Pass", (), {"q": DiagonalNormal(loc, scale)})()
+    dip_ii = TERMS.build({"name": "dip", "kind": "ii", "lambda_od": 2.0, "lambda_d": 3.0})
+    assert dip_ii(p, StepContext(), None).item() == pytest.approx(
+        dip_penalty(by_hand, 2.0, 3.0).item()
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -74,10 +75,11 @@ def test_rotation_handles_antipodal_code() -> None:
     assert torch.equal(z_q, q) and torch.isfinite(e.grad).all()
 
 
-def train_tiny_autoencoder(q: Quantizer, steps: int = 400) -> tuple[float, torch.Tensor]:
+def train_tiny_autoencoder(q: Quantizer, steps: int = 300) -> tuple[float, torch.Tensor, float]:
     """MLP autoencoder through ``q`` on fixed N(0, I) data, Adam at the engine's default lr.
 
-    Returns the final reconstruction MSE (eval mode) and the encoder's gradient norm per step.
+    Returns the final reconstruction MSE (eval mode), the encoder's gradient norm per step
+    and the mean cosine between each encoder output and its code at the end.
     """
     torch.manual_seed(0)
     x = torch.randn(256, 16)
@@ -94,25 +96,33 @@ def train_tiny_autoencoder(q: Quantizer, steps: int = 400) -> tuple[float, torch
         opt.step()
     q.eval()
     with torch.no_grad():
-        return F.mse_loss(decoder(q(encoder(x)).z_q), x).item(), torch.stack(norms)
+        e = encoder(x)
+        z_q = q(e).z_q
+        cos = F.cosine_similarity(e, z_q, dim=-1).mean().item()
+        return F.mse_loss(decoder(z_q), x).item(), torch.stack(norms), cos
 
 
+@pytest.mark.slow
 def test_rotation_vq_trains_like_straight_through_with_the_same_codebook() -> None:
     """Issue 13: ``rotation_vq`` at its defaults against the same quantizer (same initial
     codebook, update rule and β) with the straight-through estimator.
 
-    With ``N(0, I)`` codes (‖c‖ ≈ √d, far outside the encoder's first outputs) a few codes
-    served outputs of every direction around the origin, the used codes shrank to their
-    centroids near 0, and the rotation trick's gradient λRᵀg (λ = ‖q‖/‖e‖, R from the
-    angle between e and q) came out 10–100× straight-through's and pointing anywhere: the
-    loss stayed at the variance of the data (1.0) while straight-through's fell to 0.64.
+    The rotation trick's gradient λRᵀg (λ = ‖q‖/‖e‖, R the rotation of ê onto q̂) is
+    only useful when each code serves outputs of about its own direction. From
+    ``N(0, I)`` codes (‖c‖ ≈ √d, far outside the encoder's first outputs) one code
+    served outputs of every direction, the used codes shrank towards 0 and the angle
+    between an output and its code stayed large: here the final loss was 0.76 against
+    straight-through's 0.64 and the mean cos(e, q) 0.57 against 0.80 (on mnist5k λ fell
+    to 0.1–0.2 and cos(e, q) to −0.8, and recon stalled at twice straight-through's).
+    From small uniform codes both checks pass (0.72 vs 0.77; 0.78 vs 0.74).
     """
     torch.manual_seed(0)
     rotation = QUANTIZERS.build({"name": "rotation_vq", "codebook_size": 64}, dim=8)
     straight = copy.deepcopy(rotation)
     straight.gradient = StraightThrough()
-    loss_rot, grad_rot = train_tiny_autoencoder(rotation)
-    loss_ste, grad_ste = train_tiny_autoencoder(straight)
+    loss_rot, grad_rot, cos_rot = train_tiny_autoencoder(rotation)
+    loss_ste, grad_ste, cos_ste = train_tiny_autoencoder(straight)
     ratio = (grad_rot.median() / grad_ste.median()).item()
-    assert 0.2 < ratio < 5, f"encoder gradients {ratio:.2g}× straight-through's"
-    assert loss_rot <= 1.05 * loss_ste, (loss_rot, loss_ste)
+    assert 0.1 < ratio < 10, f"encoder gradients {ratio:.2g}× straight-through's"
+    assert loss_rot <= 1.02 * loss_ste, (loss_rot, loss_ste)
+    assert cos_rot >= cos_ste - 0.05, (cos_rot, cos_ste)

@@ -36,3 +36,12 @@ def test_simvq_output_is_the_nearest_code() -> None:
     codes = q.codebook
     expected = (z[:, None] - codes[None]).pow(2).sum(-1).argmin(-1)
     assert torch.equal(out.indices, expected) and torch.equal(out.z_q, codes[expected])
+
+
+def test_codes_are_a_frozen_gaussian_basis_times_one_linear_map() -> None:
+    """Zhu et al. 2024: ``q = C W`` with ``C ~ N(0, 1/D)`` frozen; ``W`` the only parameter."""
+    torch.manual_seed(0)
+    q = SimVQ(dim=8, codebook_size=4096)
+    assert [name for name, _ in q.named_parameters()] == ["linear.weight"]
+    assert torch.equal(q.codebook, q.basis @ q.linear.weight.T)
+    assert q.basis.mean().abs() < 0.01 and abs(q.basis.var().item() * 8 - 1) < 0.05

@@ -41,6 +41,7 @@ from vaekit.evaluation.diagnostics import Diagnostics, diagnose_stats, model_log
 from vaekit.evaluation.encodings import PosteriorStats, encode_posterior
 from vaekit.evaluation.named_metrics import checked_metric
 from vaekit.metrics.verdict import CollapseThresholds
+from vaekit.progress import phase
 from vaekit.protocols import HasPosterior
 from vaekit.registry import VaekitError
 from vaekit.rundir import RunDir
@@ -245,15 +246,19 @@ def write_diagnosis(
         raise VaekitError(f"diagnose needs at least 2 examples; the {split} split has {len(ds)}")
     owned = _check_free(run_dir)
     b = ds.batch(torch.arange(len(ds)))
-    stats = encode_posterior(model, b.x, b.y, generator=torch.Generator().manual_seed(seed))
-    diag = diagnose_stats(
-        stats, model_log_prior(model), split=split, thresholds=thresholds, seed=seed
-    )
+    with phase(f"diagnose: encoding {len(ds)} {split} examples"):
+        stats = encode_posterior(model, b.x, b.y, generator=torch.Generator().manual_seed(seed))
+    with phase("diagnose: collapse, I(x; z), ELBO surgery"):
+        diag = diagnose_stats(
+            stats, model_log_prior(model), split=split, thresholds=thresholds, seed=seed
+        )
     matrices = None
     if ds.factors is not None:
         names = factor_names or [f"factor {k}" for k in range(ds.factors.shape[1])]
-        matrices = _factor_matrices(stats.mean.numpy(), ds.factors.cpu().numpy(), names, seed)
-    pictures = _pictures(model, run_dir.path, ds, stats, diag, matrices, factor_names)
+        with phase("diagnose: factor matrices"):
+            matrices = _factor_matrices(stats.mean.numpy(), ds.factors.cpu().numpy(), names, seed)
+    with phase("diagnose: pictures"):
+        pictures = _pictures(model, run_dir.path, ds, stats, diag, matrices, factor_names)
     result = Diagnosis(diag, matrices, pictures, run_dir / DIAGNOSTICS)
     run_dir.write_json(DIAGNOSTICS, result.to_dict())
     stale = owned & set(PICTURES.values()) - {p.name for p in pictures.values()}
@@ -277,7 +282,7 @@ def diagnose(
     """
     splits = data if data is not None else load_eval_data(run)
     active = run.config.eval.active_threshold if active_threshold is None else active_threshold
-    with run.dir.lock():
+    with run.dir.lock(), phase(f"diagnose on the {split} split"):
         return write_diagnosis(
             run.model,
             run.dir,

@@ -12,9 +12,11 @@ import torch
 from vaekit.config import SPLITS
 from vaekit.data import DataError, DataSplits, load_data
 from vaekit.evaluation import named_metrics  # noqa: F401  (registers the --metrics names)
+from vaekit.evaluation.budget import capped
 from vaekit.evaluation.registry import EVAL_METRICS
 from vaekit.evaluation.report import evaluate_model
 from vaekit.evaluation.result import EvalResult
+from vaekit.progress import phase
 from vaekit.registry import ConfigError
 from vaekit.rundir import RunDir, RunDirError
 from vaekit.types import DataSource
@@ -54,29 +56,35 @@ def evaluate(
     nll_samples: int | None = None,
     metrics: Sequence[str] = (),
     seed: int = 0,
+    max_examples: int | None = None,
 ) -> EvalResult:
-    """Evaluate a run on a split (default: the config's ``eval`` section).
+    """Evaluate a run on a split (default: the config's ``eval`` section), or on the
+    fixed subset of ``eval.max_examples`` of its examples.
 
     Random draws (posterior samples, importance samples) come from generators seeded with
     ``seed`` inside a forked RNG state, so the same call gives the same numbers and the
-    caller's random state is untouched. ``metrics`` names entries of
+    caller's random state is untouched. ``max_examples`` replaces the config's (0: every
+    example of the split). ``metrics`` names entries of
     :data:`vaekit.evaluation.registry.EVAL_METRICS` whose results join ``extras``.
     """
     factories = [EVAL_METRICS.get(name) for name in metrics]  # unknown names fail first
     ecfg = run.config.eval
     if nll_samples is not None:
         ecfg = dataclasses.replace(ecfg, nll_samples=nll_samples)
-        ecfg.check()
+    if max_examples is not None:
+        ecfg = dataclasses.replace(ecfg, max_examples=max_examples or None)
+    ecfg.check()
     split = split or ecfg.split
     splits = data if data is not None else load_eval_data(run)
-    ds = split_of(splits, split)
+    ds = capped(split_of(splits, split), ecfg.max_examples)
     device = next(run.model.parameters()).device
     devices = [device] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         result = evaluate_model(run.model, ds, ecfg, split)
-        for factory in factories:
-            result.extras.update(factory(run, splits, split))
+        for name, factory in zip(metrics, factories, strict=True):
+            with phase(f"metric {name}"):
+                result.extras.update(factory(run, splits, split))
     return result
 
 

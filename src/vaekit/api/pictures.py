@@ -13,6 +13,7 @@ from vaekit.api.evaluating import split_of
 from vaekit.data import DataSplits
 from vaekit.evaluation.codebook import code_counts
 from vaekit.evaluation.result import EvalResult
+from vaekit.progress import phase
 from vaekit.protocols import Generative, HasCodebook
 from vaekit.viz import save_codebook_usage, save_curves, save_grid, save_kl_bars
 
@@ -36,7 +37,7 @@ def draw_pictures(
     """PNGs in the run directory: reconstructions and prior samples (``eval.num_pictures``
     of each; none when it is 0), KL per dimension, training curves, codebook usage; under
     the run's lock."""
-    with run.dir.lock():
+    with run.dir.lock(), phase("pictures"):
         return _draw(run, data, results, history, seed)
 
 

@@ -32,6 +32,7 @@ from vaekit.data import ArrayDataset, DataSplits, load_data
 from vaekit.engine import Trainer, resolve_device, seed_everything
 from vaekit.faults import fault_point
 from vaekit.priors import CODE_PRIORS
+from vaekit.progress import phase
 from vaekit.protocols import HasCodebook
 from vaekit.registry import ConfigError, VaekitError
 from vaekit.rundir import RunDir, RunDirError
@@ -175,7 +176,8 @@ def train_prior(
         device = resolve_device(cfg.train.device)
         model.to(device)  # type: ignore[attr-defined]
         seed_everything(cfg.seed)
-        codes = code_splits(model, load_data(run.config.data))
+        with phase("train-prior: encoding the run's data into codes"):
+            codes = code_splits(model, load_data(run.config.data))
         seed_everything(cfg.seed)
         step = CodePriorStep(build_prior(cfg, model)).to(device)
         trainer = Trainer(step, codes, cfg.train, prior_dir, cfg.seed, device, progress)
@@ -188,9 +190,11 @@ def train_prior(
             prior_dir.write_config(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False))
         with resume_hint(prior_dir, trainer, f"vaekit train-prior {run.run_dir} --resume"):
             state = trainer.fit()
-            val_nll, test_nll = _evaluation(prior_dir, step, codes.test, state.best_val)
+            with phase("train-prior: NLL of the validation and test codes"):
+                val_nll, test_nll = _evaluation(prior_dir, step, codes.test, state.best_val)
             model.prior = step.prior
-            samples = _samples(model, run.config.eval.num_pictures, cfg.seed, prior_dir)
+            with phase("train-prior: samples"):
+                samples = _samples(model, run.config.eval.num_pictures, cfg.seed, prior_dir)
             prior_dir.mark_done("pictures")
     return PriorResult(
         prior_dir.path,

@@ -29,6 +29,7 @@ from vaekit.config import TrainConfig, apply_overrides, from_dict
 from vaekit.data import ArrayDataset, DataSplits, load_data
 from vaekit.distributions import mean_of
 from vaekit.engine import Trainer, resolve_device, seed_everything
+from vaekit.progress import phase
 from vaekit.protocols import HasPosterior
 from vaekit.registry import ConfigError, VaekitError, split_spec
 from vaekit.rundir import RunDir, RunDirError
@@ -85,10 +86,11 @@ def generate(
     sampler ``sampler`` (fitted first when the run has none, see :func:`fit_sampler`)."""
     if sampler is None:
         torch.manual_seed(seed)
-        return run.model.sample(n)
+        with phase(f"sampling {n}"):
+            return run.model.sample(n)
     fitted = fit_sampler(run, sampler, refit=refit, progress=progress)
     torch.manual_seed(seed)
-    with torch.no_grad():
+    with torch.no_grad(), phase(f"sampling {n} from the {sampler} sampler"):
         return run.model.decode(fitted.sample(n))
 
 

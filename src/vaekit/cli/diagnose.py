@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from vaekit import api
-from vaekit.cli.app import DataOpt, Device, RunDirArg, SplitOpt, app, out_console
+from vaekit.cli.app import DataOpt, Device, QuietOpt, RunDirArg, SplitOpt, app, out_console
 from vaekit.cli.errors import reported
-from vaekit.metrics.verdict import COLLAPSED, HEALTHY, PARTIAL
+from vaekit.progress import shown
 
 
 @app.command()
@@ -29,14 +29,16 @@ def diagnose(
     ] = 0.01,
     json_: Annotated[bool, typer.Option("--json", help="Print diagnostics.json.")] = False,
     device: Device = "auto",
+    quiet: QuietOpt = False,
 ) -> None:
     """Posterior collapse, information and disentanglement diagnostics; writes PNGs and
     diagnostics.json into the run directory."""
     run = api.load(run_dir, device=device)
     splits = api.load_eval_data(run, data)
-    result = api.diagnose(
-        run, splits, split=split, active_threshold=threshold, kl_threshold=kl_threshold
-    )
+    with shown(not quiet):
+        result = api.diagnose(
+            run, splits, split=split, active_threshold=threshold, kl_threshold=kl_threshold
+        )
     if json_:
         print(json.dumps(result.to_dict()))
     else:
@@ -48,6 +50,8 @@ def _nats(value: float | None) -> str:
 
 
 def _print_summary(result: api.Diagnosis) -> None:
+    from vaekit.metrics.verdict import COLLAPSED, HEALTHY, PARTIAL
+
     d = result.diagnostics
     v = d.verdict
     dim = len(d.mean_variance)
@@ -79,7 +83,7 @@ def _print_summary(result: api.Diagnosis) -> None:
         table.add_row("MIG", f"{result.disentanglement['mig']:.3f}")
     for key, reason in d.unavailable.items():
         table.add_row(f"{key} unavailable", reason)
-    table.add_row(
-        "written", ", ".join([result.path.name, *(p.name for p in result.pictures.values())])
-    )
     out_console.print(table)
+    # paths on lines of their own, never cut, so that they can be copied
+    for path in (result.path, *result.pictures.values()):
+        out_console.print(f"written: {path}", soft_wrap=True, highlight=False)

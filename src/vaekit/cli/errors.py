@@ -9,8 +9,6 @@ from typing import Any, TypeVar
 
 import typer
 
-from vaekit.api.interrupts import Interrupted
-from vaekit.engine import TrainingDiverged
 from vaekit.files import WriteError
 from vaekit.registry import VaekitError
 
@@ -31,18 +29,28 @@ def reported(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except TrainingDiverged as e:
-            fail(str(e), code=1)
         except (VaekitError, FileExistsError) as e:
-            fail(str(e))
+            fail(str(e), code=1 if _diverged(e) else 2)
         except OSError as e:
             fail(os_problem(e))
-        except Interrupted as e:
-            fail(str(e), code=130)
-        except KeyboardInterrupt:
-            fail("interrupted", code=130)
+        except KeyboardInterrupt as e:
+            fail(str(e) if _interrupted(e) else "interrupted", code=130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _diverged(e: BaseException) -> bool:
+    """A diverged training (exit 1); the engine is imported on this error path only."""
+    from vaekit.engine import TrainingDiverged
+
+    return isinstance(e, TrainingDiverged)
+
+
+def _interrupted(e: BaseException) -> bool:
+    """Ctrl-C in a run, its message saying how to resume."""
+    from vaekit.api.interrupts import Interrupted
+
+    return isinstance(e, Interrupted)
 
 
 def os_problem(e: OSError) -> str:

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from vaekit import api
-from vaekit.cli.app import DataOpt, Device, RunDirArg, SplitOpt, app, out_console
+from vaekit.cli.app import DataOpt, Device, QuietOpt, RunDirArg, SplitOpt, app, out_console
 from vaekit.cli.errors import reported
+from vaekit.progress import shown
 
 
 @app.command()
@@ -26,25 +27,39 @@ def evaluate(
     ] = "",
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the evaluation's random draws.")] = 0,
+    max_examples: Annotated[
+        int | None,
+        typer.Option(help="Evaluate at most N examples (default: eval.max_examples; 0: all)."),
+    ] = None,
     device: Device = "auto",
+    quiet: QuietOpt = False,
 ) -> None:
-    """Evaluate a run: ELBO, reconstruction, KL (per dimension), active units, IS-NLL."""
+    """Evaluate a run: ELBO, reconstruction, KL (per dimension), active units, IS-NLL, and
+    a quantized run's codebook verdict; on the run's eval.max_examples (saved by training:
+    a short run's final evaluation is budgeted)."""
     names = [m.strip() for m in metrics.split(",") if m.strip()]
     run = api.load(run_dir, device=device)
     splits = api.load_eval_data(run, data)
-    result = api.evaluate(
-        run, data=splits, split=split, nll_samples=nll_samples, metrics=names, seed=seed
-    )
-    picture = api.draw_codebook_usage(run, splits, split)  # None unless quantized
+    with shown(not quiet):
+        result = api.evaluate(
+            run,
+            data=splits,
+            split=split,
+            nll_samples=nll_samples,
+            metrics=names,
+            seed=seed,
+            max_examples=max_examples,
+        )
+        picture = api.draw_codebook_usage(run, splits, split)  # None unless quantized
     if json_:
         print(json.dumps(result.to_dict()))
         return
     for key, value in result.to_dict().items():
         if key == "codebook_verdict":  # the label, then the numbers behind it
             value = f"{value['overall']}: {value['reason']}"
-        out_console.print(f"{key:>16}  {_readable(value)}", highlight=False)
+        out_console.print(f"{key:>16}  {_readable(value)}", highlight=False, soft_wrap=True)
     if picture is not None:
-        out_console.print(f"{'codebook picture':>16}  {picture}")
+        out_console.print(f"{'codebook picture':>16}  {picture}", highlight=False, soft_wrap=True)
 
 
 def _readable(value: object) -> str:

@@ -11,8 +11,9 @@ import torch
 import typer
 
 from vaekit import api
-from vaekit.cli.app import DataOpt, Device, RunDirArg, SplitOpt, app, out_console
+from vaekit.cli.app import DataOpt, Device, QuietOpt, RunDirArg, SplitOpt, app, out_console
 from vaekit.cli.errors import fail, reported
+from vaekit.progress import shown
 from vaekit.protocols import HasCodebook
 
 
@@ -43,7 +44,7 @@ def _write_images(run: api.Run, images: torch.Tensor, out: Path, ncol: int | Non
             atomic_write(out, lambda f: np.save(f, array))
         else:
             save_grid(images, out, ncol=ncol)
-    out_console.print(f"wrote {out}")
+    out_console.print(f"wrote {out}", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -66,6 +67,7 @@ def sample(
     refit: Annotated[bool, typer.Option(help="Fit the --sampler again.")] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
     device: Device = "auto",
+    quiet: QuietOpt = False,
 ) -> None:
     """Draw samples from the prior (or a fitted latent sampler) and decode them."""
     if refit and sampler is None:
@@ -77,7 +79,9 @@ def sample(
                 f"{run_dir} has no code prior to sample from; train one: vaekit train-prior RUN_DIR"
             )
         fail(f"{run_dir} has no prior to sample from; fit a latent sampler: --sampler gmm")
-    _write_images(run, api.generate(run, n, sampler, seed, refit, progress=True), out)
+    with _writing(run, out), shown(not quiet):  # the lock first: refused before the work
+        images = api.generate(run, n, sampler, seed, refit, progress=not quiet)
+    _write_images(run, images, out)
 
 
 @app.command()

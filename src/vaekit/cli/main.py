@@ -8,7 +8,7 @@ the order ``--help`` lists them.
 from __future__ import annotations
 
 from vaekit.cli.app import app
-from vaekit.cli import train, evaluate, images, listing, diagnose, prior  # noqa: F401
+from vaekit.cli import train, evaluate, images, listing, diagnose, prior, report  # noqa: F401
 
 
 def main() -> None:

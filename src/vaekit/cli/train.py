@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 
 from vaekit import api
-from vaekit.cli.app import app, out_console
+from vaekit.cli.app import QuietOpt, app, out_console
 from vaekit.cli.errors import fail, reported
+from vaekit.progress import shown
 from vaekit.protocols import HasPosterior
 
 
@@ -21,7 +22,12 @@ def train(
     model: Annotated[str | None, typer.Option(help="Model name (see `vaekit models`).")] = None,
     data: Annotated[str | None, typer.Option(help="Dataset name or path.")] = None,
     epochs: Annotated[int | None, typer.Option(help="Number of epochs.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Run directory (exactly this path).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Run directory, used exactly (default: ./runs/<model>-<data>-<timestamp>)."
+        ),
+    ] = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override a config key: key.sub=value.")
     ] = None,
@@ -30,17 +36,23 @@ def train(
         typer.Option(help="Finish this run directory: the epochs and stages left."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing run directory.")] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Train a model; ends with the test ELBO, IS-NLL, active units and written files."""
-    if resume is not None:
-        if config or model or data or set_ or out or overwrite:
-            fail("--resume takes only --epochs (the rest comes from the run's config.yaml)")
-        result = api.resume(resume, epochs=epochs, progress=not quiet)
-    else:
-        cfg = api.make_config(config, model, data, epochs, set_ or [])
-        result = api.train(cfg, out=out, overwrite=overwrite, progress=not quiet)
-    _print_report(result)
+    """Train a model; ends with the test ELBO, IS-NLL, active units and written files.
+
+    Says up front how many epochs it trains and what the final evaluation will cost
+    (eval.budget keeps that to about a quarter of the training time). Without --out the
+    run goes to ./runs/<model>-<data>-<timestamp>."""
+    with shown(not quiet):
+        if resume is not None:
+            if config or model or data or set_ or out or overwrite:
+                fail("--resume takes only --epochs (the rest comes from the run's config.yaml)")
+            result = api.resume(resume, epochs=epochs, progress=not quiet)
+        else:
+            cfg = api.make_config(config, model, data, epochs, set_ or [])
+            result = api.train(cfg, out=out, overwrite=overwrite, progress=not quiet)
+    if result is not None:  # under torchrun, rank 0 reports
+        _print_report(result)
 
 
 def _print_report(result: api.TrainResult) -> None:

@@ -2,16 +2,22 @@
 declares, runs the model's steps on every batch and logs whatever terms come back.
 
 Checkpoints at every epoch end hold everything needed to continue bit for bit:
-weights, every optimizer's state by name, RNG states, data order, early-stopping state
-and the metric history. After the last epoch the loop writes the final weights, the
-run's first stage (:data:`vaekit.rundir.STAGES`).
+weights, every optimizer's state by name, RNG states (every rank's), data order,
+early-stopping state and the metric history. After the last epoch the loop writes the
+final weights, the run's first stage (:data:`vaekit.rundir.STAGES`).
+
+Under ``torchrun`` (a :class:`~vaekit.engine.distributed.World` of several ranks) each
+rank trains on its shard of the epoch's order through DistributedDataParallel, logged
+totals are summed over ranks, and only rank 0 writes.
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -19,14 +25,17 @@ import torch
 from torch import Tensor, nn
 
 from vaekit.config import TrainConfig
+from vaekit.engine import distributed
+from vaekit.engine.distributed import SINGLE, World
 from vaekit.engine.optim import SCHEDULES, lr_at, make_optimizer
 from vaekit.engine.progress import EpochProgress
-from vaekit.engine.rng import rng_state, set_rng_state
+from vaekit.engine.rng import rng_state, seed_everything, set_rng_state
 from vaekit.engine.running import RunningMeans
+from vaekit.engine.tracking import Tracker
 from vaekit.faults import fault_point
 from vaekit.registry import ConfigError, VaekitError
 from vaekit.rundir import RunDir, RunDirError
-from vaekit.types import Batch, DataSource, StepContext, StepOut, Trainable, iter_batches
+from vaekit.types import Batch, DataSource, StepContext, StepOut, Trainable
 
 
 class TrainingDiverged(VaekitError):
@@ -65,6 +74,8 @@ class Trainer:
     ``cfg`` must hold settings for each optimizer it declares besides ``main``
     (:func:`~vaekit.engine.optim.resolve_optimizers`). ``on_step`` is called after every
     batch with the step count (tests use it to interrupt a run at an exact moment).
+    ``world`` is this process's place in a distributed run (rank 0 alone writes);
+    ``trackers`` receive every epoch's row of metrics.
     """
 
     def __init__(
@@ -77,24 +88,34 @@ class Trainer:
         device: torch.device,
         progress: bool = True,
         on_step: Callable[[int], None] | None = None,
+        world: World = SINGLE,
+        trackers: Sequence[Tracker] = (),
     ) -> None:
         if not isinstance(model, Trainable):
             raise VaekitError(f"{type(model).__name__} has no optimizers() and steps() to train")
         self.model, self.cfg, self.run_dir, self.device = model, cfg, run_dir, device
+        self.world = world
+        self.local_batch = distributed.local_batch_size(cfg.batch_size, world)
         self.train_set: DataSource = data.train.prepare(device)
         self.val_set: DataSource = data.val
         self.schedules: dict[str, tuple[Callable[[int, int], float], float, int]] = {}
         self.opts: dict[str, torch.optim.Optimizer] = {}
         self.updates = self._plan(model)
+        self.eval_fns = [u.fn for u in self.updates]
+        if world.distributed:  # gradients averaged through DDP's forward
+            for u, fn in zip(
+                self.updates, distributed.ddp_steps(model, self.eval_fns), strict=True
+            ):
+                u.fn = fn
         self.state = TrainState()
+        self.seed = seed
         self.order = torch.Generator().manual_seed(seed)
-        self.steps_per_epoch = math.ceil(len(self.train_set) / cfg.batch_size)
+        per_rank = len(self.train_set) // world.size
+        self.steps_per_epoch = math.ceil(per_rank / self.local_batch)
         self.progress, self.on_step = progress, on_step
-        self.writer: Any = None
+        self.trackers = trackers
         self._best: dict[str, Tensor] | None = None
         self._lrs: dict[str, float] = {}
-        if cfg.tensorboard:
-            _require_tensorboard()
 
     def _plan(self, model: nn.Module) -> list[_Update]:
         """Build every declared optimizer and pair each step with its optimizer."""
@@ -132,7 +153,7 @@ class Trainer:
                 _Update(
                     step.name,
                     "loss" if i == 0 else f"{step.name}_loss",
-                    step.fn,
+                    self._speed(step.fn),
                     self.opts[step.optimizer],
                     list(groups[step.optimizer].params),
                     settings.grad_clip,
@@ -140,14 +161,38 @@ class Trainer:
             )
         return updates
 
+    def release(self) -> None:
+        """Drop the DistributedDataParallel wrappers; call it before the process group is
+        destroyed. A wrapper freed after its group (when the trainer goes out of scope)
+        tears the group down while holding the GIL, and gloo's worker thread, which needs
+        the GIL to free the tensors of its last work, then never ends: the rank hangs."""
+        if self.world.distributed:
+            for u, fn in zip(self.updates, self.eval_fns, strict=True):
+                u.fn = fn
+            gc.collect()
+
+    def _speed(self, fn: Callable[[Batch, StepContext], StepOut]) -> Callable[..., StepOut]:
+        """``fn`` compiled (``train.compile``) and under bf16 autocast (``train.precision``);
+        ``fn`` itself when both are off, so the default path gains no call."""
+        if self.cfg.compile:
+            fn = torch.compile(fn)
+        if self.cfg.precision == "bf16":
+            return _autocast(fn, self.device.type)
+        return fn
+
     # -- checkpoint ------------------------------------------------------------------------
     def save_checkpoint(self, best: dict[str, Tensor] | None) -> None:
-        """Atomically write everything needed to continue exactly."""
+        """Atomically write everything needed to continue exactly (rank 0 writes; every
+        rank's RNG state goes in, gathered from the others)."""
+        states = distributed.gather_objects(rng_state(), self.world)
+        if not self.world.main:
+            return
         self.run_dir.write_checkpoint(
             {
                 "model": self.model.state_dict(),
                 "optimizers": {name: opt.state_dict() for name, opt in self.opts.items()},
-                "rng": rng_state(),
+                "rng": states[0],
+                "rank_rng": states,
                 "data_order": self.order.get_state(),
                 "state": asdict(self.state),
                 # the best weights are stored only when they differ from the current ones
@@ -173,7 +218,7 @@ class Trainer:
                 opt.load_state_dict(ckpt["optimizers"][name])
             self.order.set_state(ckpt["data_order"])
             self.state = TrainState(**ckpt["state"])
-            set_rng_state(ckpt["rng"])
+            self._restore_rng(ckpt.get("rank_rng") or [ckpt["rng"]])
         except (KeyError, TypeError, ValueError, RuntimeError) as e:
             first = str(e).splitlines()[0] if str(e) else type(e).__name__
             raise RunDirError(
@@ -181,6 +226,24 @@ class Trainer:
             ) from None
         best = ckpt["best_model"]
         return best if best is not None else _copy(self.model.state_dict())
+
+    def _restore_rng(self, states: list[dict[str, Any]]) -> None:
+        """This rank's saved RNG state; a run resumed with another number of processes
+        continues with a note (its data order and random draws differ from then on)."""
+        if len(states) == self.world.size:
+            set_rng_state(states[self.world.rank])
+            return
+        if self.world.main:
+            warnings.warn(
+                f"resuming with {self.world.size} process(es) a run checkpointed with "
+                f"{len(states)}: the data order and random draws change from here on, so "
+                "the result will differ from an uninterrupted run",
+                stacklevel=2,
+            )
+        if self.world.rank < len(states):
+            set_rng_state(states[self.world.rank])
+        else:
+            seed_everything(self.seed + self.world.rank)
 
     # -- loop --------------------------------------------------------------------------------
     def kl_weight(self, step: int) -> float:
@@ -203,12 +266,11 @@ class Trainer:
         then load the best weights and write them as the final weights (stage ``weights``)
         unless that stage is done."""
         best = self._best
-        if self.cfg.tensorboard:
-            self.writer = _require_tensorboard()(str(self.run_dir / "tensorboard"))
         total = self.cfg.epochs * self.steps_per_epoch
-        with EpochProgress(total, self.state.step, self.progress) as bar:
+        main = self.world.main
+        with EpochProgress(total, self.state.step, self.progress and main) as bar:
             while not self.finished:
-                row = self._epoch(bar, total)
+                row = self._collective(self._epoch, bar, total)
                 improved = row["val_loss"] < self.state.best_val
                 if improved or best is None:
                     best = _copy(self.model.state_dict())
@@ -221,21 +283,19 @@ class Trainer:
                 self.state.stopped_early = (
                     patience is not None and self.state.bad_epochs >= patience
                 )
-                self.save_checkpoint(best)
-                self.run_dir.write_metrics(self.state.history)
+                self._collective(self.save_checkpoint, best)
+                if main:
+                    self.run_dir.write_metrics(self.state.history)
                 bar.log(_summary(row))
-                if self.writer is not None:
-                    for k, v in row.items():
-                        self.writer.add_scalar(k, v, self.state.epoch)
+                for tracker in self.trackers:
+                    tracker.metrics(row, self.state.epoch)
         fault_point("stage:trained")
         if best is not None:
             self.model.load_state_dict(best)
-        if not self.run_dir.done("weights"):
+        if self.world.main and not self.run_dir.done("weights"):
             self.run_dir.write_weights(self.model.state_dict())
             self.run_dir.mark_done("weights")
             fault_point("stage:weights")
-        if self.writer is not None:
-            self.writer.close()
         return self.state
 
     def _set_lrs(self, step: int, total: int) -> dict[str, float]:
@@ -252,14 +312,19 @@ class Trainer:
         model, cfg, st = self.model, self.cfg, self.state
         model.train()
         start = time.perf_counter()
-        perm = torch.randperm(len(self.train_set), generator=self.order)
-        logged = RunningMeans()
+        world = self.world
+        perm = distributed.shard(
+            torch.randperm(len(self.train_set), generator=self.order), self.world
+        )
+        logged = RunningMeans(distributed.sum_tensor if world.distributed else None)
         n, bs = len(self.train_set), cfg.batch_size
         last = self.steps_per_epoch - 1
         lrs: dict[str, float] = {}
-        for i, batch in enumerate(self.train_set.batches(perm, bs, self.device)):
+        for i, batch in enumerate(self.train_set.batches(perm, self.local_batch, self.device)):
             lrs = self._set_lrs(st.step, total)
-            ctx = StepContext(st.step, st.epoch, self.kl_weight(st.step), True, n, bs)
+            ctx = StepContext(
+                st.step, st.epoch, self.kl_weight(st.step), True, n, bs, world.size, world.rank
+            )
             b = len(batch)
             for u in self.updates:
                 out = u.fn(batch, ctx)
@@ -294,8 +359,10 @@ class Trainer:
 
     @torch.no_grad()
     def validate(self) -> dict[str, float]:
-        """Mean loss and terms of every step on the validation split (eval mode)."""
+        """Mean loss and terms of every step on the validation split (eval mode; each
+        rank takes every ``world_size``-th example and the totals are summed)."""
         self.model.eval()
+        world = self.world
         ctx = StepContext(
             self.state.step,
             self.state.epoch,
@@ -303,13 +370,33 @@ class Trainer:
             False,
             len(self.train_set),
             self.cfg.batch_size,
+            world.size,
+            world.rank,
         )
-        logged = RunningMeans()
-        for batch in iter_batches(self.val_set, 4 * self.cfg.batch_size, self.device):
-            for u in self.updates:
-                logged.add(u.loss_key, u.fn(batch, ctx), len(batch))
+        logged = RunningMeans(distributed.sum_tensor if world.distributed else None)
+        order = torch.arange(len(self.val_set))[world.rank :: world.size]
+        for batch in self.val_set.batches(order, 4 * self.local_batch, self.device):
+            for u, fn in zip(self.updates, self.eval_fns, strict=True):
+                logged.add(u.loss_key, fn(batch, ctx), len(batch))
             logged.count(len(batch))
         return self._check(logged.means())
+
+    def _collective(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)``; in a distributed run a failed collective (another rank died or
+        hung past ``train.dist_timeout_s``) becomes a one-line :class:`DistributedError`."""
+        if not self.world.distributed:
+            return fn(*args)
+        try:
+            return fn(*args)
+        except (torch.distributed.DistError, RuntimeError) as e:
+            if isinstance(e, VaekitError) or not _collective_failure(e):
+                raise
+            raise distributed.DistributedError(
+                f"rank {self.world.rank}: a collective failed at epoch {self.state.epoch + 1}, "
+                f"step {self.state.step} (another rank died, or hung past "
+                f"train.dist_timeout_s={self.cfg.dist_timeout_s:g}): "
+                f"{str(e).splitlines()[0][:200]}"
+            ) from None
 
     def _check(self, means: dict[str, float]) -> dict[str, float]:
         if not math.isfinite(means["loss"]):
@@ -320,6 +407,24 @@ class Trainer:
                 "train.grad_clip, or check the data."
             )
         return means
+
+
+def _collective_failure(e: BaseException) -> bool:
+    """Whether ``e`` is a collective's failure (as opposed to an error in a model)."""
+    if isinstance(e, torch.distributed.DistError):
+        return True
+    text = str(e).lower()
+    return any(w in text for w in ("gloo", "nccl", "connection", "timed out", "timeout"))
+
+
+def _autocast(
+    fn: Callable[[Batch, StepContext], StepOut], device_type: str
+) -> Callable[[Batch, StepContext], StepOut]:
+    def step(batch: Batch, ctx: StepContext) -> StepOut:
+        with torch.autocast(device_type, dtype=torch.bfloat16):
+            return fn(batch, ctx)
+
+    return step
 
 
 def _copy(state: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -339,14 +444,3 @@ def _summary(row: dict[str, float]) -> str:
         f"epoch {int(row['epoch'])}: train {row['train_loss']:.3f}  val {row['val_loss']:.3f}"
         f"  ({row['time_s']:.1f}s)"
     )
-
-
-def _require_tensorboard() -> Any:
-    """TensorBoard's SummaryWriter class, or a clear error naming the extra to install."""
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
-        raise VaekitError(
-            "train.tensorboard needs the tensorboard package: pip install 'vaekit[tensorboard]'"
-        ) from None
-    return SummaryWriter

@@ -3,10 +3,13 @@
 Each step only detaches and appends its tensors; they are reduced (summed on the device,
 one read-back) when the means are asked for: every ``log_every`` steps and at the end of an
 epoch. Per-example terms ``(B,)`` are summed over examples; scalars (the loss, batch-level
-terms, stats) are weighted by the batch size.
+terms, stats) are weighted by the batch size. In a distributed run the totals and the
+example count are summed over ranks (one collective) before they are divided.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 from torch import Tensor
@@ -17,7 +20,9 @@ from vaekit.types import StepOut
 class RunningMeans:
     """Per-example means of named values over the batches added so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, reduce: Callable[[Tensor], Tensor] | None = None) -> None:
+        """``reduce`` sums a tensor over ranks in place (``None``: a single process)."""
+        self.reduce = reduce
         self._examples: dict[str, list[Tensor]] = {}
         self._scalars: dict[str, list[Tensor]] = {}
         self._sizes: dict[str, list[int]] = {}
@@ -47,6 +52,15 @@ class RunningMeans:
             self._fold(k, (torch.stack(values) * sizes).sum())
         self._examples, self._scalars, self._sizes = {}, {}, {}
         keys = list(self._totals)
+        if self.reduce is not None:  # every rank has the same keys, in the same order
+            first = next(iter(self._totals.values()), torch.zeros(()))
+            local = [
+                *(self._totals[k].double() for k in keys),
+                torch.tensor(self.seen, dtype=torch.float64),
+            ]
+            totals = self.reduce(torch.stack([t.to(first.device) for t in local])).tolist()
+            seen = totals.pop()
+            return {k: v / max(seen, 1) for k, v in zip(keys, totals, strict=True)}
         values = torch.stack([self._totals[k].double() for k in keys]).tolist() if keys else []
         return {k: v / max(self.seen, 1) for k, v in zip(keys, values, strict=True)}
 

@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from vaekit.data import ArrayDataset
+from vaekit.progress import phase
 from vaekit.types import DataSource, iter_batches
 
 
@@ -49,8 +50,9 @@ def dataset_log_likelihood(
     source = ArrayDataset(data) if isinstance(data, Tensor) else data
     plan = plan_batches(model, k, memory_budget_mb)
     device = next(model.parameters()).device
-    out = [
-        model.log_likelihood(b.x, k=k, y=b.y, chunk=plan.samples)
-        for b in iter_batches(source, plan.inputs, device)
-    ]
+    out = []
+    with phase(f"IS-NLL, k={k}", total=len(source)) as advance:
+        for b in iter_batches(source, plan.inputs, device):
+            out.append(model.log_likelihood(b.x, k=k, y=b.y, chunk=plan.samples))
+            advance(len(b.x))
     return torch.cat(out)

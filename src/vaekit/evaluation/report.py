@@ -19,6 +19,7 @@ from vaekit.evaluation.likelihood import dataset_log_likelihood
 from vaekit.evaluation.result import EvalResult
 from vaekit.metrics.collapse import active_units
 from vaekit.ops import nats_to_bits_per_dim
+from vaekit.progress import phase
 from vaekit.protocols import HasCodebook, HasPosterior
 from vaekit.registry import VaekitError
 from vaekit.types import DataSource, iter_batches
@@ -36,10 +37,11 @@ def evaluate_model(
 ) -> EvalResult:
     """Evaluate ``model`` on every example of ``data`` (in eval mode, on its device)."""
     model.eval()
-    if isinstance(model, HasCodebook):
-        return evaluate_quantized(model, data, cfg, split, batch_size)
-    if isinstance(model, HasPosterior):
-        return evaluate_posterior(model, data, cfg, split, batch_size)
+    with phase(f"evaluation on {len(data)} {split} examples"):
+        if isinstance(model, HasCodebook):
+            return evaluate_quantized(model, data, cfg, split, batch_size)
+        if isinstance(model, HasPosterior):
+            return evaluate_posterior(model, data, cfg, split, batch_size)
     raise VaekitError(f"{type(model).__name__} has neither a posterior nor a codebook to evaluate")
 
 
@@ -62,16 +64,18 @@ def evaluate_posterior(
     kl_sum = torch.zeros((), dtype=torch.float64, device=device)
     kl_dims: Tensor | None = None
     means = []
-    for batch in iter_batches(data, batch_size, device):
-        p = model.forward_pass(batch)
-        recon_sum += -p.log_px.double().sum()
-        means.append(mean_of(p.q))
-        if has_prior:
-            kl_sum += p.kl.double().sum()
-            per_dim = kl_per_dim(p.q, p.prior)
-            if per_dim is not None:
-                total = per_dim.double().sum(0)
-                kl_dims = total if kl_dims is None else kl_dims + total
+    with phase("ELBO, KL, active units", total=len(data)) as advance:
+        for batch in iter_batches(data, batch_size, device):
+            p = model.forward_pass(batch)
+            recon_sum += -p.log_px.double().sum()
+            means.append(mean_of(p.q))
+            if has_prior:
+                kl_sum += p.kl.double().sum()
+                per_dim = kl_per_dim(p.q, p.prior)
+                if per_dim is not None:
+                    total = per_dim.double().sum(0)
+                    kl_dims = total if kl_dims is None else kl_dims + total
+            advance(len(batch.x))
     n = len(data)
     active = active_units(torch.cat(means), cfg.active_threshold).nonzero().flatten().tolist()
     recon, kl = recon_sum.item() / n, kl_sum.item() / n

@@ -14,7 +14,8 @@ factors (the paper defines it as a prediction error; disentanglement_lib reports
 accuracy, so 1 is best). The boosting runs on histogram trees by default
 (``model="hist_gbt"``: under 30 s for 10,000 dSprites codes on 2 cores, against 10
 minutes for ``model="gbt"``, the published ``GradientBoostingClassifier``, whose
-importances it matches within 0.02); see :mod:`vaekit.metrics.importance`.
+scores it matches within 0.02; single importances within 0.02 on independent codes, 0.034
+on a trained β-TCVAE's); see :mod:`vaekit.metrics.importance`.
 """
 
 from __future__ import annotations

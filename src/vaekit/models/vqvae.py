@@ -34,7 +34,11 @@ class VQVAEEMAConfig(QuantizedConfig):
 @MODELS.register("vqvae_rotation")
 @dataclass
 class VQVAERotationConfig(QuantizedConfig):
-    """VQ-VAE trained through the rotation trick instead of straight-through (Fifty et al. 2024)."""
+    """VQ-VAE trained through the rotation trick instead of straight-through (Fifty et al. 2024).
+
+    Codes start small, ``U(−1/K, 1/K)``, as in the paper: from ``N(0, I)`` codes the rotation
+    trick collapses the codebook (issue 13; ``docs/quantizers.md``).
+    """
 
     name: str = "vqvae_rotation"
     quantizer: Spec = "rotation_vq"

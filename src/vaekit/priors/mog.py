@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.distributions import (
-    Categorical,
-    Distribution,
-    Independent,
-    MixtureSameFamily,
-    Normal,
-)
+from torch.distributions import Categorical, Distribution, Independent, Normal
 
 from vaekit.distributions import raw_for_scale, softplus_scale
+from vaekit.distributions.mixture import DiagonalGaussianMixture
 from vaekit.priors.base import PRIORS
 from vaekit.types import PriorContext
 
@@ -66,6 +61,6 @@ class MixtureOfGaussians(nn.Module):
     def forward(self, context: PriorContext | None = None) -> Distribution:
         """The mixture over ``(latent_dim,)``, batch shape ``()``; the context is ignored."""
         components = Independent(Normal(self.loc, self.scale, validate_args=False), 1)
-        return MixtureSameFamily(
+        return DiagonalGaussianMixture(
             Categorical(logits=self.logits, validate_args=False), components, validate_args=False
         )

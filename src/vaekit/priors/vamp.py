@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
-from torch.distributions import Categorical, Distribution, MixtureSameFamily
+from torch.distributions import Categorical, Distribution
 
+from vaekit.distributions.mixture import DiagonalGaussianMixture
 from vaekit.priors.base import PRIORS
 from vaekit.registry import VaekitError
 from vaekit.types import PriorContext
@@ -69,4 +70,4 @@ class VampPrior(nn.Module):
             )
         q = model.encode(self.pseudo_inputs)
         uniform = Categorical(logits=self.raw_inputs.new_zeros(q.batch_shape), validate_args=False)
-        return MixtureSameFamily(uniform, q, validate_args=False)
+        return DiagonalGaussianMixture(uniform, q, validate_args=False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from vaekit.parallel import gather_rows, sum_over_ranks
 from vaekit.quantizers.base import QUANTIZERS, nearest
 from vaekit.quantizers.updates import UPDATES, LossUpdate
 from vaekit.quantizers.usage import count_codes
@@ -42,8 +43,12 @@ class OnlineClustering(LossUpdate):
     @torch.no_grad()
     def step(self, codebook: Tensor, e: Tensor, indices: Tensor) -> None:
         k = len(codebook)
-        used = count_codes(indices, k).to(self.avg_usage.dtype) / len(indices)
+        # usage and anchors from the global batch (every rank's share)
+        counts = count_codes(indices, k).to(self.avg_usage.dtype)
+        total = torch.tensor(float(len(indices)), dtype=counts.dtype, device=counts.device)
+        used = sum_over_ranks(counts) / sum_over_ranks(total)
         self.avg_usage.mul_(self.decay).add_(used, alpha=1 - self.decay)
+        e = gather_rows(e)
         anchors = e[nearest(codebook, e)].to(codebook.dtype)
         alpha = torch.exp(-self.avg_usage * k * 10 / (1 - self.decay) - 1e-3)[:, None]
         codebook.mul_(1 - alpha).add_(alpha * anchors)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from vaekit.parallel import from_rank_zero, gather_rows
 from vaekit.quantizers.base import nearest
 from vaekit.quantizers.usage import count_codes
 from vaekit.registry import Registry
@@ -73,7 +74,8 @@ class KMeansInit(CodebookInit):
     def fit(self, codebook: Tensor, e: Tensor) -> bool:
         if bool(self.done):
             return False
-        codebook.copy_(kmeans(e, len(codebook), self.iters))
+        # fitted on every rank's vectors; rank 0's centroids win (its random start)
+        codebook.copy_(from_rank_zero(kmeans(gather_rows(e), len(codebook), self.iters)))
         self.done.fill_(True)
         return True
 

@@ -30,6 +30,10 @@ class SimVQ(Quantizer):
     codes do not die. Losses as in VQ: ``commit = β · mean ‖e − sg(z_q)‖²`` and
     ``codebook = mean ‖sg(e) − z_q‖²`` (which trains ``W``).
 
+    This is the paper's ``q = C W`` (issue 13 checked it). The authors' code differs in
+    two details kept out here: its linear layer has a bias, and its default (taming's
+    "legacy") loss puts β on the codebook term instead of the commitment term.
+
     Shapes: ``z_e (..., dim)`` → ``z_q (..., dim)``, ``indices (...)``.
     """
 

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from vaekit.parallel import sum_over_ranks
 from vaekit.quantizers.usage import count_codes
 from vaekit.registry import Registry
 
@@ -85,8 +86,11 @@ class EMAUpdate(CodebookUpdate):
     @torch.no_grad()
     def step(self, codebook: Tensor, e: Tensor, indices: Tensor) -> None:
         k = len(codebook)
-        counts = count_codes(indices, k).to(codebook.dtype)
-        sums = torch.zeros_like(codebook).index_add_(0, indices, e.to(codebook.dtype))
+        # summed over ranks: every rank updates with the whole global batch's statistics
+        counts = sum_over_ranks(count_codes(indices, k).to(codebook.dtype))
+        sums = sum_over_ranks(
+            torch.zeros_like(codebook).index_add_(0, indices, e.to(codebook.dtype))
+        )
         self.cluster_size.mul_(self.decay).add_(counts, alpha=1 - self.decay)
         self.embed_sum.mul_(self.decay).add_(sums, alpha=1 - self.decay)
         total = self.cluster_size.sum()

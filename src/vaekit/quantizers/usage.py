@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from vaekit.parallel import sum_over_ranks
+
 
 def count_codes(indices: Tensor, codebook_size: int) -> Tensor:
     """Histogram of ``indices`` (any shape) over ``[0, K)`` → ``(K,)`` int64.
@@ -41,7 +43,7 @@ class CodeUsage(nn.Module):
     @torch.no_grad()
     def update(self, indices: Tensor) -> None:
         """Record one training step that used ``indices`` (any shape, values in ``[0, K)``)."""
-        used = count_codes(indices, self.codebook_size)
+        used = sum_over_ranks(count_codes(indices, self.codebook_size))  # the global batch's
         self.counts += used
         self.idle += 1
         self.idle.masked_fill_(used > 0, 0)

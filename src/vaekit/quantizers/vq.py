@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from vaekit.parallel import from_rank_zero
 from vaekit.quantizers.base import (
     QUANTIZERS,
     Quantizer,
@@ -119,6 +120,7 @@ class VQ(Quantizer):
         dead = self.usage.dead
         draws = e[torch.randint(len(e), (self.codebook_size,), device=e.device)]
         self.codebook.copy_(torch.where(dead[:, None], draws, self.codebook))
+        from_rank_zero(self.codebook)  # rank 0's draws, so every rank holds one codebook
         self.usage.revive(dead)
         self.update.reset(self.codebook, dead)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from torch import Tensor
 
-from vaekit.priors import FlowPrior
+from vaekit.priors.flow import FlowPrior
 from vaekit.samplers.base import SAMPLERS, LatentSampler, MaximumLikelihood
 from vaekit.types import OneStep
 
