@@ -12,6 +12,7 @@ import math
 import re
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -291,6 +292,19 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     except yaml.YAMLError as e:
         raise ConfigError(f"--set {key}: cannot parse {raw!r}: {yaml_problem(e)}") from None
     return path, value
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested config as dotted keys: ``{"train": {"lr": 1e-3}}`` → ``{"train.lr": 1e-3}``
+    (lists and empty mappings stay values)."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
 
 
 def apply_overrides(data: dict[str, Any], items: list[str]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 from support import TINY_VAE
 
 from vaekit import api
-from vaekit.engine.tracking import flatten
+from vaekit.config import flatten
 from vaekit.registry import VaekitError
 
 

@@ -101,16 +101,7 @@ def code_splits(model: HasCodebook, data: DataSplits) -> DataSplits:
     A dynamically binarised training split yields one binarised draw of each example
     (torch's global generator, seeded by the caller).
     """
-    train, val, test = (encode_codes(model, ds) for ds in (data.train, data.val, data.test))
-    return DataSplits(
-        name=f"{data.name} codes",
-        train=train,
-        val=val,
-        test=test,
-        shape=(model.code_length,),
-        num_classes=None,
-        binarize="none",
-    )
+    return data.encoded(lambda ds: encode_codes(model, ds), (model.code_length,))
 
 
 def build_prior(cfg: PriorRunConfig, model: HasCodebook) -> nn.Module:

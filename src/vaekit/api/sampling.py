@@ -191,17 +191,8 @@ def encode_codes(model: Any, data: DataSource, codes: str, batch: int = 256) -> 
 def code_splits(model: Any, data: DataSplits, codes: str) -> DataSplits:
     """The run's splits as codes; a dynamically binarised training split gives one
     binarised draw of each example (torch's global generator, seeded by the caller)."""
-    train, val, test = (
-        ArrayDataset(encode_codes(model, ds, codes)) for ds in (data.train, data.val, data.test)
-    )
-    return DataSplits(
-        name=f"{data.name} codes",
-        train=train,
-        val=val,
-        test=test,
-        shape=(model.latent_dim,),
-        num_classes=None,
-        binarize="none",
+    return data.encoded(
+        lambda ds: ArrayDataset(encode_codes(model, ds, codes)), (model.latent_dim,)
     )
 
 

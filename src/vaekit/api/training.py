@@ -28,11 +28,11 @@ from vaekit.api.interrupts import resume_hint
 from vaekit.api.pictures import draw_pictures
 from vaekit.api.prior import PRIOR_DIR
 from vaekit.api.runs import Run, as_run_dir, load_run_config
-from vaekit.config import RunConfig
+from vaekit.config import RunConfig, flatten
 from vaekit.data import DataSplits, load_data
 from vaekit.engine import Trainer, resolve_device, resolve_optimizers, seed_everything
 from vaekit.engine.distributed import World, on_main, process_group, rank_device
-from vaekit.engine.tracking import Tracker, check_extras, flatten, open_trackers
+from vaekit.engine.tracking import Tracker, check_extras, open_trackers
 from vaekit.evaluation.budget import budgeted
 from vaekit.evaluation.result import EvalResult
 from vaekit.faults import fault_point, with_step_fault

@@ -14,7 +14,7 @@ to draw a fresh binary sample of every batch. :class:`DataSplits` is what
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -195,6 +195,21 @@ class DataSplits:
     binarize: str
     factor_source: FactorDataset | None = None
     factor_names: tuple[str, ...] | None = None
+
+    def encoded(
+        self, encode: Callable[[DataSource], DataSource], shape: tuple[int, ...]
+    ) -> DataSplits:
+        """Each split through ``encode`` (a trained model's codes, of ``shape`` per
+        example): the data a code prior or a latent sampler fits, unlabelled, as is."""
+        return DataSplits(
+            name=f"{self.name} codes",
+            train=encode(self.train),
+            val=encode(self.val),
+            test=encode(self.test),
+            shape=shape,
+            num_classes=None,
+            binarize="none",
+        )
 
 
 DATASETS: Registry[RawData] = Registry("dataset")

@@ -38,18 +38,6 @@ class Tracker(Protocol):
         ...
 
 
-def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"train": {"lr": 1e-3}}`` → ``{"train.lr": 1e-3}`` (lists stay values)."""
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
-
-
 def open_trackers(cfg: TrainConfig, run_dir: RunDir) -> list[Tracker]:
     """The trackers ``cfg`` turns on; a missing extra is a one-line install hint."""
     trackers: list[Tracker] = []

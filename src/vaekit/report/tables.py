@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from vaekit.config import flatten
 from vaekit.report.runs import RunSummary
 
 MISSING = "—"
@@ -124,18 +125,6 @@ def metrics_table(runs: Sequence[RunSummary]) -> tuple[list[Column], list[list[C
         for i, row in enumerate(values):
             rows[i].append(Cell(fmt(row[j]), row[j] is not None and row[j] == best))
     return [COLUMNS[j] for j in keep], rows
-
-
-def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """A nested config as dotted keys (``train.lr``); an empty mapping stays a value."""
-    out: dict[str, Any] = {}
-    for key, value in config.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            out.update(flatten(value, f"{name}."))
-        else:
-            out[name] = value
-    return out
 
 
 _ABSENT = object()
