@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,3 +45,15 @@ def assert_same_weights(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) 
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), k
+
+
+def vaekit_cli(*args: object, code: int = 0) -> subprocess.CompletedProcess[str]:
+    """``python -m vaekit ARGS`` in a subprocess; its exit code must be ``code``."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "vaekit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == code, proc.stdout + proc.stderr
+    return proc

@@ -251,6 +251,16 @@ class RunDir:
         except (SafetensorError, OSError) as e:
             raise RunDirError(f"{path} is corrupt: {str(e).splitlines()[0]}") from None
 
+    def load_weights(self, module: torch.nn.Module, what: str) -> None:
+        """Load the saved weights into ``module``; weights that do not fit it (another
+        architecture than ``what`` describes) are a one-line error."""
+        try:
+            module.load_state_dict(self.read_weights())
+        except RuntimeError as e:
+            raise RunDirError(
+                f"{self / self.WEIGHTS} does not fit the {what}: {str(e).splitlines()[0]}"
+            ) from None
+
     def write_weights(self, state: Mapping[str, torch.Tensor], name: str = WEIGHTS) -> None:
         """Write a state dict as safetensors."""
         files.write_weights(self / name, state)

@@ -1,30 +1,16 @@
 """``vaekit sample RUN_DIR --sampler NAME`` end to end: AE, WAE and VAE runs generate from a
 latent sampler fitted on their training codes, saved in the run and reused."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import torch
 import yaml
-from support import TINY_VAE
+from support import TINY_VAE, vaekit_cli
 
 import vaekit
 import vaekit.api
 
 pytestmark = pytest.mark.slow
-
-
-def vaekit_cli(*args, code=0):
-    proc = subprocess.run(
-        [sys.executable, "-m", "vaekit", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == code, proc.stdout + proc.stderr
-    return proc
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,10 @@
 """A quantized model end to end through the command line: train, evaluate, train-prior, sample."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from support import vaekit_cli as vaekit
 
 TINY = [
     "--set",
@@ -23,17 +22,6 @@ TINY = [
     "--set",
     "model.quantizer.init=kmeans",
 ]
-
-
-def vaekit(*args, code=0):
-    proc = subprocess.run(
-        [sys.executable, "-m", "vaekit", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == code, proc.stdout + proc.stderr
-    return proc
 
 
 def error_line(*args):

@@ -242,12 +242,7 @@ def attach_prior(run_dir: RunDir, model: nn.Module) -> None:
     if not isinstance(model, HasCodebook) or not prior_dir.has(RunDir.WEIGHTS):
         return
     prior = build_prior(load_prior_config(prior_dir), model)
-    try:
-        CodePriorStep(prior).load_state_dict(prior_dir.read_weights())
-    except RuntimeError as e:
-        raise RunDirError(
-            f"{prior_dir / RunDir.WEIGHTS} does not fit the model: {str(e).splitlines()[0]}"
-        ) from None
+    prior_dir.load_weights(CodePriorStep(prior), "model")
     model.prior = prior.eval()
 
 

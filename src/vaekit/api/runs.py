@@ -57,11 +57,6 @@ def load(run_dir: str | Path | RunDir, device: str = "auto") -> Run:
         model = cfg.model.build(meta["input_shape"], meta.get("num_classes"))
     except KeyError as e:
         raise RunDirError(f"{rd / RunDir.META} is corrupt: no {e}") from None
-    try:
-        model.load_state_dict(rd.read_weights())
-    except RuntimeError as e:
-        raise RunDirError(
-            f"{rd / RunDir.WEIGHTS} does not fit the config: {str(e).splitlines()[0]}"
-        ) from None
+    rd.load_weights(model, "config")
     attach_prior(rd, model)
     return Run(rd, cfg, model.to(resolve_device(device)).eval(), meta)

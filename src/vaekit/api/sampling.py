@@ -146,12 +146,7 @@ def load_sampler(run: Run, name: str, expected: SamplerRunConfig | None = None) 
             "pass --refit to replace it"
         )
     sampler = build_sampler(cfg, run.model.latent_dim)
-    try:
-        sampler.load_state_dict(folder.read_weights())
-    except RuntimeError as e:
-        raise RunDirError(
-            f"{folder / RunDir.WEIGHTS} does not fit the sampler: {str(e).splitlines()[0]}"
-        ) from None
+    folder.load_weights(sampler, "sampler")
     return sampler.to(next(run.model.parameters()).device).eval()
 
 
