@@ -135,11 +135,11 @@ class EvalConfig:
     """Final-evaluation settings (also the defaults of ``vaekit evaluate``).
 
     ``max_examples`` evaluates a fixed random subset of that many examples of the split
-    (``None``: all). ``budget`` bounds the final evaluation of ``vaekit train``: its
-    importance-sampled decodes are at most ``budget`` × epochs × training examples (one
-    decode costs about a sixth of a training example's step, so 1.5 is about a quarter of
-    the training time); training lowers ``max_examples`` and ``nll_samples`` to fit and
-    saves what it used (``None``: no bound). See :func:`vaekit.evaluation.budget.budgeted`.
+    (``None``: all). ``budget`` bounds the final evaluation of ``vaekit train`` to that
+    share of the training time (0.25: a quarter), both estimated before training by timing
+    the evaluation on a few examples; training lowers ``max_examples`` and ``nll_samples``
+    to fit and saves what it used (``None``: no bound). See
+    :func:`vaekit.evaluation.budget.budgeted`.
     """
 
     nll_samples: int = 500
@@ -148,7 +148,7 @@ class EvalConfig:
     split: str = "test"
     num_pictures: int = 64
     max_examples: int | None = None
-    budget: float | None = 1.5
+    budget: float | None = 0.25
 
     def check(self) -> None:
         """Refuse values that cannot evaluate; ``num_pictures = 0`` means no pictures."""

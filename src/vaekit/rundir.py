@@ -22,6 +22,8 @@ a run written by a newer vaekit is refused rather than misread.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
@@ -176,8 +178,9 @@ class RunDir:
             raise RunDirError(f"{self} already has {done} epochs; --epochs must be at least {done}")
         if finished and self.complete() and (epochs is None or epochs == done):
             raise RunDirError(
-                f"{self} is complete: it already has {done} epochs, final weights, results "
-                f"and pictures; nothing to do. Pass --epochs N with N > {done} to extend it"
+                f"{self} is complete: it already has {done} epoch{'s' * (done != 1)}, final "
+                "weights, results and pictures; nothing to do. Pass --epochs N with "
+                f"N > {done} to extend it"
             )
 
     def clear_stages(self) -> None:
@@ -237,6 +240,12 @@ class RunDir:
     def write_json(self, name: str, data: Any) -> None:
         """Atomically write a JSON file."""
         files.write_json(self / name, data)
+
+    def epochs_logged(self) -> int:
+        """The number of epochs in ``metrics.csv`` (0 without it)."""
+        if not self.has(self.METRICS):
+            return 0
+        return sum(1 for _ in csv.DictReader(io.StringIO(self.read_text(self.METRICS))))
 
     def write_metrics(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Write ``metrics.csv``."""

@@ -62,9 +62,11 @@ def test_extending_a_finished_run_equals_training_longer(reference, tmp_path):
     assert RunDir(out).complete()
 
 
-def test_resume_of_a_finished_run_without_more_epochs_is_refused(reference):
-    with pytest.raises(VaekitError, match=r"already has 3 epochs.*--epochs N with N > 3"):
-        api.resume(reference, progress=False)
+def test_resume_of_a_finished_run_without_more_epochs_is_refused(reference, monkeypatch):
+    with monkeypatch.context() as m:  # said at once: the data and model are never loaded
+        m.setattr(training, "load_data", lambda *a: pytest.fail("loaded the data"))
+        with pytest.raises(VaekitError, match=r"already has 3 epochs.*--epochs N with N > 3"):
+            api.resume(reference, progress=False)
     with pytest.raises(VaekitError, match="--epochs must be at least 3"):
         api.resume(reference, epochs=2, progress=False)
 

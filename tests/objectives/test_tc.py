@@ -7,8 +7,10 @@ import math
 import pytest
 import torch
 
+from vaekit.models import MODELS
 from vaekit.objectives.tc import TC_ESTIMATORS, mss_log_weights, tc_decomposition
 from vaekit.ops import normal_log_prob
+from vaekit.types import Batch, StepContext
 
 F64 = torch.float64
 
@@ -123,3 +125,22 @@ def test_unknown_estimator_lists_the_valid_ones() -> None:
     z, mu, log_var = _minibatch()
     with pytest.raises(ValueError, match="mss, mws"):
         tc_decomposition(z, mu, log_var, 100, "mcmc")
+
+
+@pytest.mark.parametrize("estimator", ["mss", "mws"])
+@pytest.mark.parametrize(("batch", "dataset_size"), [(1, 1000), (64, 30)])
+def test_the_term_takes_a_batch_of_one_and_a_batch_larger_than_the_dataset(
+    estimator: str, batch: int, dataset_size: int
+) -> None:
+    # the last batch of an epoch can hold one example; validation batches on a training
+    # subset of 30 examples hold 64: MSS is undefined for the first, its weights negative
+    # for the second
+    cfg = MODELS.get("vae")(
+        latent_dim=2,
+        encoder={"name": "mlp", "hidden": [8]},
+        decoder={"name": "mlp", "hidden": [8]},
+        objective=["recon", {"name": "tc", "estimator": estimator}],
+    )
+    model = cfg.build((6,))
+    out = model.step(Batch(torch.rand(batch, 6).round()), StepContext(dataset_size=dataset_size))
+    assert torch.isfinite(out.loss)

@@ -33,7 +33,7 @@ from vaekit.data import DataSplits, load_data
 from vaekit.engine import Trainer, resolve_device, resolve_optimizers, seed_everything
 from vaekit.engine.distributed import World, on_main, process_group, rank_device
 from vaekit.engine.tracking import Tracker, check_extras, open_trackers
-from vaekit.evaluation.budget import budgeted
+from vaekit.evaluation.budget import budgeted, measure_costs
 from vaekit.evaluation.result import EvalResult
 from vaekit.faults import fault_point, with_step_fault
 from vaekit.progress import note
@@ -86,7 +86,9 @@ def train(
     with process_group(device, cfg.train.dist_timeout_s) as world:
         run_dir = RunDir(out if out is not None else default_out(cfg))
         data = load_data(cfg.data)
-        cfg, model, trainer = _assemble(cfg, data, run_dir, progress, on_step, device, world)
+        cfg, model, trainer = _assemble(
+            cfg, data, run_dir, progress, on_step, device, world, fresh=True
+        )
         try:
             with _lock(run_dir, world, make=True):
                 on_main(world, lambda: run_dir.create(overwrite))
@@ -116,11 +118,15 @@ def resume(
     with process_group(device, cfg.train.dist_timeout_s) as world, _lock(rd, world):
         if rd.has(RunDir.META) or rd.has(RunDir.CHECKPOINT):
             rd.read_meta()  # a run of a newer vaekit is refused here
+        if epochs is None and rd.complete():  # said before the data and model are loaded
+            rd.check_resumable(rd.epochs_logged(), finished=True, epochs=None)
         if epochs is not None:
             cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
             cfg.check()
         data = load_data(cfg.data)
-        cfg, model, trainer = _assemble(cfg, data, rd, progress, on_step, device, world)
+        cfg, model, trainer = _assemble(
+            cfg, data, rd, progress, on_step, device, world, fresh=False
+        )
         try:
             if not rd.has(RunDir.CHECKPOINT):  # killed before the first epoch ended
                 return _start(cfg, rd, data, model, trainer, start)
@@ -154,10 +160,12 @@ def _assemble(
     on_step: Callable[[int], None] | None,
     device: torch.device,
     world: World,
+    fresh: bool,
 ) -> tuple[RunConfig, nn.Module, Trainer]:
     """Seed, build the model on its device, resolve its optimizers and the engine around it
     (nothing written yet). Every rank builds the same model; then each draws its own
-    random numbers (rank ``r`` reseeded with ``seed + r``)."""
+    random numbers (rank ``r`` reseeded with ``seed + r``). A ``fresh`` run's final
+    evaluation is fitted to its budget (:func:`~vaekit.evaluation.budget.budgeted`)."""
     device = rank_device(world, device)
     _check_splits(cfg, data)
     check_extras(cfg.train)
@@ -165,13 +173,12 @@ def _assemble(
     model = _build(cfg, data).to(device)
     if world.rank:
         seed_everything(cfg.seed + world.rank)
-    cfg = dataclasses.replace(
-        cfg,
-        train=resolve_optimizers(cfg.train, model.optimizers()),
-        eval=budgeted(
-            cfg.eval, len(data.train), cfg.train.epochs, len(split_of(data, cfg.eval.split))
-        ),
-    )
+    cfg = dataclasses.replace(cfg, train=resolve_optimizers(cfg.train, model.optimizers()))
+    if fresh:  # on every rank, alike (rank 0's is used); a resumed run keeps what it saved
+        split = split_of(data, cfg.eval.split)
+        costs = measure_costs(model, split, cfg.eval.nll_samples, cfg.train.batch_size)
+        eval_cfg = budgeted(cfg.eval, costs, len(data.train), cfg.train.epochs, len(split))
+        cfg = dataclasses.replace(cfg, eval=eval_cfg)
     on_step = with_step_fault(on_step)
     trainer = Trainer(
         model, data, cfg.train, run_dir, cfg.seed, device, progress, on_step, world=world
@@ -305,7 +312,7 @@ def _announce(cfg: RunConfig, run_dir: RunDir, data: DataSplits, trainer: Traine
         what = f"{n} of {size} {e.split} examples" if n < size else f"all {n} {e.split} examples"
         nll = f", IS-NLL with k={e.nll_samples}" if e.nll_samples else ""
         bound = (
-            f" (eval.budget={e.budget:g}: about a quarter of the training time; "
+            f" (eval.budget={e.budget:g} of the training time, timed on a few examples; "
             "--set eval.budget=null for no bound)"
             if e.budget is not None
             else ""

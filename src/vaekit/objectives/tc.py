@@ -121,7 +121,10 @@ class TotalCorrelation(Term):
 
     Replaces the ``kl`` term (with α = β = γ = 1 it is an estimate of the same KL). Needs a
     diagonal-Gaussian posterior, a standard-normal prior and the dataset size (from the
-    engine's :class:`~vaekit.types.StepContext`); ``estimator`` is ``mss`` or ``mws``.
+    engine's :class:`~vaekit.types.StepContext`); ``estimator`` is ``mss`` or ``mws``
+    (a batch of one example, such as the last of an epoch, uses ``mws``: MSS is undefined
+    there). A batch larger than the dataset size, as validation batches on a small
+    training subset, counts the dataset as that batch's size.
     Logs ``mi``, ``tc`` and ``dwkl`` per example, and its value as ``tc_loss``. The KL
     warm-up multiplies it.
     """
@@ -148,7 +151,9 @@ class TotalCorrelation(Term):
         if gaussian is None:
             raise VaekitError("the tc term needs a diagonal-Gaussian posterior q(z|x)")
         loc, scale = gaussian
-        n = ctx.dataset_size or len(p.batch)
-        t = tc_decomposition(p.z, loc, 2 * scale.log(), n, self.estimator)
+        b = len(p.batch)
+        n = max(ctx.dataset_size or b, b)  # a validation batch may outnumber the training set
+        estimator = self.estimator if b >= 2 else "mws"  # MSS needs two examples; MWS any
+        t = tc_decomposition(p.z, loc, 2 * scale.log(), n, estimator)
         logs.terms.update(mi=t.mi, tc=t.tc, dwkl=t.dwkl)
         return self.alpha * t.mi + self.beta * t.tc + self.gamma * t.dwkl
