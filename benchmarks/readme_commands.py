@@ -9,7 +9,10 @@ for the table of wall times in the README.
 
 Besides the wall time it prints the CPU time (user + system) of each command: on a shared,
 loaded machine that is the honest measure, and on an idle 2-core machine the wall time
-lies between half of it (both cores busy) and all of it.
+lies between half of it (both cores busy) and all of it. The last column is the time of
+the evaluation phase as the command itself reports it (its "✓ evaluation on ..." line;
+for ``train``, the final evaluation, which ``eval.budget`` bounds), and each command's
+stderr is kept in ``WORKDIR/logs/``.
 
 Usage: nice -n 10 python benchmarks/readme_commands.py [--skip SUBSTRING] [--timeout 1200]
        [--workdir DIR]
@@ -29,6 +32,7 @@ from pathlib import Path
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"```bash\n(.*?)```", re.S)
+EVALUATION = re.compile(r"✓ evaluation on .*?(\d+:\d\d:\d\d)")
 
 
 def readme_commands(readme: Path = README) -> list[list[str]]:
@@ -70,8 +74,13 @@ def main() -> None:
     folder = a.workdir or Path(tempfile.mkdtemp(prefix="vaekit-readme-"))
     folder.mkdir(parents=True, exist_ok=True)
     vaekit = str(Path(sys.executable).with_name("vaekit"))
-    print(f"in {folder}\n| command | wall (s) | CPU (s) | exit |\n|---|---:|---:|---:|", flush=True)
-    for args in readme_commands():
+    (folder / "logs").mkdir(exist_ok=True)
+    print(
+        f"in {folder}\n| command | wall (s) | CPU (s) | exit | evaluation (s) |\n"
+        "|---|---:|---:|---:|---:|",
+        flush=True,
+    )
+    for i, args in enumerate(readme_commands()):
         shown = "vaekit " + shlex.join(args)
         if a.skip is not None and a.skip in shown:
             continue
@@ -80,6 +89,7 @@ def main() -> None:
         if len(args) > 2 and args[-2] == ">":
             out, args = folder / args[-1], args[:-2]
         start, cpu = time.perf_counter(), _children_cpu()
+        evaluation = ""
         try:
             done = subprocess.run(
                 [vaekit, *args], cwd=folder, capture_output=True, text=True, timeout=a.timeout
@@ -89,10 +99,21 @@ def main() -> None:
                 code = f"{code}: {(done.stderr.strip().splitlines() or [''])[-1]}"
             if out is not None:
                 out.write_text(done.stdout)
+            (folder / "logs" / f"{i:02d}.txt").write_text(f"{shown}\n{done.stderr}")
+            evaluation = _evaluation_seconds(done.stderr)
         except subprocess.TimeoutExpired:
             code = f"timeout {a.timeout:g} s"
         wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
-        print(f"| `{shown}` | {wall:.1f} | {cpu:.1f} | {code} |", flush=True)
+        print(f"| `{shown}` | {wall:.1f} | {cpu:.1f} | {code} | {evaluation} |", flush=True)
+
+
+def _evaluation_seconds(stderr: str) -> str:
+    """The seconds of the evaluation phase a command reported (``""`` if none)."""
+    found = EVALUATION.search(stderr)
+    if found is None:
+        return ""
+    h, m, sec = map(int, found.group(1).split(":"))
+    return str(3600 * h + 60 * m + sec)
 
 
 def _children_cpu() -> float:

@@ -29,3 +29,12 @@ def test_quick_commands_do_not_import_the_heavy_stack():
     for line in lines:
         assert line.endswith("[]"), line
     assert "beta_vae" in out.stdout and "latent_dim" in out.stdout
+
+
+def test_the_collector_is_back_on_after_the_cli_is_imported():
+    # the CLI imports with the garbage collector off; a library user importing it keeps one
+    script = "import gc\nimport vaekit.cli.main\nprint(gc.isenabled(), gc.get_freeze_count() > 0)"
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.split() == ["True", "True"]

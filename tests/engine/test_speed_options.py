@@ -11,7 +11,7 @@ from vaekit.config import TrainConfig
 from vaekit.data import ArrayDataset
 from vaekit.engine import Trainer
 from vaekit.engine import loop as engine_loop
-from vaekit.engine.distributed import World, local_batch_size, shard
+from vaekit.engine.distributed import World, check_shardable, local_batch_size, shard
 from vaekit.registry import ConfigError
 from vaekit.rundir import RunDir
 from vaekit.types import Batch, OneStep, StepContext, StepOut
@@ -93,3 +93,14 @@ def test_the_global_batch_must_split_evenly_over_the_ranks():
     assert local_batch_size(32, World(4, 0)) == 8
     with pytest.raises(ConfigError, match="batch_size=30 is the global batch"):
         local_batch_size(30, World(4, 1))
+
+
+def test_every_rank_needs_a_training_example(tmp_path):
+    check_shardable(4, World(4, 3))
+    with pytest.raises(ConfigError, match="has 3 examples, fewer than the 4 processes"):
+        check_shardable(3, World(4, 0))
+    data = ArrayDataset(torch.randn(3, 4))
+    splits = type("Splits", (), {"train": data, "val": data})()
+    cfg = TrainConfig(epochs=1, batch_size=4)
+    with pytest.raises(ConfigError, match="fewer than the 4 processes"):  # before any DDP
+        Trainer(Probe(), splits, cfg, RunDir(tmp_path), 0, torch.device("cpu"), world=World(4, 0))

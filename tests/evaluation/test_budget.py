@@ -17,7 +17,6 @@ from vaekit.config import EvalConfig
 from vaekit.data import ArrayDataset
 from vaekit.evaluation.budget import (
     MIN_SECONDS,
-    TRAIN_PASSES,
     Costs,
     budgeted,
     capped,
@@ -61,39 +60,42 @@ def test_the_bound_holds_and_is_idempotent():
 
 
 class SlowDecoder(nn.Module):
-    """A decoder that sleeps 1 ms per decoded example."""
+    """A decoder that sleeps 5 ms per decoded example: far more than any overhead."""
 
     def __init__(self, decoder: nn.Module) -> None:
         super().__init__()
         self.inner = decoder
 
     def forward(self, z, *args, **kwargs):
-        time.sleep(1e-3 * z.reshape(-1, z.shape[-1]).shape[0])
+        time.sleep(5e-3 * z.reshape(-1, z.shape[-1]).shape[0])
         return self.inner(z, *args, **kwargs)
 
 
-def _model(slow: bool):
-    cfg = MODELS.get("vae")(latent_dim=2, encoder={"name": "mlp", "hidden": [8]},
-                            decoder={"name": "mlp", "hidden": [8]})  # fmt: skip
+def _model(slow: bool, objective=("recon", "kl")):
+    net = {"name": "mlp", "hidden": [8]}
+    cfg = MODELS.get("vae")(latent_dim=2, encoder=net, decoder=net, objective=list(objective))
     model = cfg.build((1, 4, 4), 0)
     if slow:
         model.decoder = SlowDecoder(model.decoder)
     return model
 
 
-def test_measured_costs_see_the_decoder_and_leave_the_model_and_rng_alone():
-    data = ArrayDataset(torch.rand(40, 1, 4, 4).round())
+def test_measured_costs_see_the_model_and_leave_it_and_the_rng_alone():
+    data = ArrayDataset(torch.rand(16, 1, 4, 4).round())
     slow = _model(slow=True).train()
     before = {k: v.clone() for k, v in slow.state_dict().items()}
     rng = torch.get_rng_state()
-    costs = measure_costs(slow, data, nll_samples=500, train_batch=8)
+    costs = measure_costs(slow, data, data, nll_samples=500, batch_size=8)
     assert torch.equal(torch.get_rng_state(), rng) and slow.training
     assert all(torch.equal(v, before[k]) for k, v in slow.state_dict().items())
-    assert costs.decode >= 5e-4 and costs.example >= 5e-4  # each decode sleeps 1 ms
-    fast = measure_costs(_model(slow=False), data, nll_samples=500, train_batch=8)
-    assert fast.decode < costs.decode / 2
-    assert measure_costs(slow, data, nll_samples=0, train_batch=8).decode == 0
-    assert costs.train >= TRAIN_PASSES * 1e-3  # three passes, each decoding once
+    assert all(p.grad is None for p in slow.parameters())  # the step ran on a copy
+    # each decoded example sleeps 5 ms: a training example decodes once, an IWAE one k times
+    assert costs.decode >= 2.5e-3 and costs.example >= 2.5e-3 and costs.train >= 5e-3
+    iwae = measure_costs(_model(True, [{"name": "iwae", "k": 5}]), data, data, 500, 8)
+    assert iwae.train >= 25e-3 and iwae.train > 2 * costs.train
+    fast = measure_costs(_model(slow=False), data, data, nll_samples=500, batch_size=8)
+    assert fast.decode < costs.decode / 2 and fast.train < costs.train / 2
+    assert measure_costs(slow, data, data, nll_samples=0, batch_size=8).decode == 0
 
 
 def test_capped_is_a_fixed_subset_in_order():
@@ -141,3 +143,13 @@ def test_a_resumed_run_keeps_its_saved_settings(tmp_path, monkeypatch, resume_ep
     monkeypatch.setattr("vaekit.api.training.measure_costs", fail)
     result = api.resume(tmp_path / "run", epochs=resume_epochs, progress=False)
     assert result.results.num_examples == 30 and result.results.nll_samples == 3
+
+
+def test_no_budget_times_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr("vaekit.api.training.measure_costs", lambda *a: pytest.fail("timed"))
+    cfg = api.make_config(
+        None, model="vae", data="digits", epochs=1,
+        overrides=["data.subset=50", "model.latent_dim=2", "eval.num_pictures=0",
+                   "eval.nll_samples=2", "eval.budget=null"],
+    )  # fmt: skip
+    assert api.train(cfg, out=tmp_path / "run", progress=False).results.num_examples == 180

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from vaekit.models import MODELS, LatentConfig, LatentModel
+from vaekit.registry import VaekitError
 from vaekit.types import Batch, StepContext
 
 SHAPES = [(1, 8, 8), (3, 28, 28), (1, 64, 64), (10,)]
@@ -64,6 +65,9 @@ def test_conditional_model_uses_labels():
     assert model.sample(6).shape == (6, 1, 8, 8)  # cycles through the classes
     with pytest.raises(Exception, match="pass class labels"):
         model.encode(torch.rand(2, 1, 8, 8))
+    for labels, seen in (([0, 3], "from 0 to 3"), ([-1, 2], "from -1 to 2")):
+        with pytest.raises(VaekitError, match=rf"labels must be in 0\.\.2 .* got labels {seen}"):
+            model.encode(torch.rand(2, 1, 8, 8), torch.tensor(labels))
 
 
 def test_ae_has_no_prior():

@@ -86,13 +86,11 @@ def train(
     with process_group(device, cfg.train.dist_timeout_s) as world:
         run_dir = RunDir(out if out is not None else default_out(cfg))
         data = load_data(cfg.data)
-        cfg, model, trainer = _assemble(
-            cfg, data, run_dir, progress, on_step, device, world, fresh=True
-        )
+        cfg, model, trainer = _assemble(cfg, data, run_dir, progress, on_step, device, world)
         try:
             with _lock(run_dir, world, make=True):
                 on_main(world, lambda: run_dir.create(overwrite))
-                return _start(cfg, run_dir, data, model, trainer, start)
+                return _start(cfg, run_dir, data, model, trainer, start, budget=True)
         finally:
             trainer.release()
 
@@ -124,12 +122,10 @@ def resume(
             cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
             cfg.check()
         data = load_data(cfg.data)
-        cfg, model, trainer = _assemble(
-            cfg, data, rd, progress, on_step, device, world, fresh=False
-        )
+        cfg, model, trainer = _assemble(cfg, data, rd, progress, on_step, device, world)
         try:
             if not rd.has(RunDir.CHECKPOINT):  # killed before the first epoch ended
-                return _start(cfg, rd, data, model, trainer, start)
+                return _start(cfg, rd, data, model, trainer, start, budget=False)
             trainer.restore()
             rd.check_resumable(trainer.state.epoch, trainer.finished, epochs)
             prior = rd.child(PRIOR_DIR)
@@ -160,12 +156,10 @@ def _assemble(
     on_step: Callable[[int], None] | None,
     device: torch.device,
     world: World,
-    fresh: bool,
 ) -> tuple[RunConfig, nn.Module, Trainer]:
     """Seed, build the model on its device, resolve its optimizers and the engine around it
     (nothing written yet). Every rank builds the same model; then each draws its own
-    random numbers (rank ``r`` reseeded with ``seed + r``). A ``fresh`` run's final
-    evaluation is fitted to its budget (:func:`~vaekit.evaluation.budget.budgeted`)."""
+    random numbers (rank ``r`` reseeded with ``seed + r``)."""
     device = rank_device(world, device)
     _check_splits(cfg, data)
     check_extras(cfg.train)
@@ -174,11 +168,6 @@ def _assemble(
     if world.rank:
         seed_everything(cfg.seed + world.rank)
     cfg = dataclasses.replace(cfg, train=resolve_optimizers(cfg.train, model.optimizers()))
-    if fresh:  # on every rank, alike (rank 0's is used); a resumed run keeps what it saved
-        split = split_of(data, cfg.eval.split)
-        costs = measure_costs(model, split, cfg.eval.nll_samples, cfg.train.batch_size)
-        eval_cfg = budgeted(cfg.eval, costs, len(data.train), cfg.train.epochs, len(split))
-        cfg = dataclasses.replace(cfg, eval=eval_cfg)
     on_step = with_step_fault(on_step)
     trainer = Trainer(
         model, data, cfg.train, run_dir, cfg.seed, device, progress, on_step, world=world
@@ -224,8 +213,16 @@ def _start(
     model: nn.Module,
     trainer: Trainer,
     start: float,
+    budget: bool,
 ) -> TrainResult:
-    """Write the config and meta into the (locked) run directory, then train from epoch 0."""
+    """Fit the final evaluation to its budget (``budget``: a new run; a resumed one keeps
+    what it saved), write the config and meta into the (locked) run directory, then train
+    from epoch 0."""
+    if budget and cfg.eval.budget is not None:  # every rank alike; rank 0's is used
+        split = split_of(data, cfg.eval.split)
+        costs = measure_costs(model, data.train, split, cfg.eval.nll_samples, cfg.train.batch_size)
+        eval_cfg = budgeted(cfg.eval, costs, len(data.train), cfg.train.epochs, len(split))
+        cfg = dataclasses.replace(cfg, eval=eval_cfg)
     if trainer.world.main:
         run_dir.write_config(cfg.to_yaml())
         run_dir.write_meta(
@@ -312,8 +309,8 @@ def _announce(cfg: RunConfig, run_dir: RunDir, data: DataSplits, trainer: Traine
         what = f"{n} of {size} {e.split} examples" if n < size else f"all {n} {e.split} examples"
         nll = f", IS-NLL with k={e.nll_samples}" if e.nll_samples else ""
         bound = (
-            f" (eval.budget={e.budget:g} of the training time, timed on a few examples; "
-            "--set eval.budget=null for no bound)"
+            f" (eval.budget={e.budget:g}: at most {e.budget:.0%} of the training time, as "
+            "timed before training; --set eval.budget=null for no bound)"
             if e.budget is not None
             else ""
         )

@@ -116,6 +116,15 @@ def shard(order: Tensor, world: World) -> Tensor:
     return order[: len(order) - len(order) % world.size][world.rank :: world.size]
 
 
+def check_shardable(examples: int, world: World) -> None:
+    """Refuse a training split with fewer examples than processes: a rank would get none."""
+    if examples < world.size:
+        raise ConfigError(
+            f"the training split has {examples} examples, fewer than the {world.size} "
+            "processes: each needs at least one"
+        )
+
+
 def local_batch_size(batch_size: int, world: World) -> int:
     """The per-rank batch size of the global ``batch_size``; it must divide evenly."""
     if batch_size % world.size:

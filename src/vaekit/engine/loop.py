@@ -97,6 +97,7 @@ class Trainer:
         self.world = world
         self.local_batch = distributed.local_batch_size(cfg.batch_size, world)
         self.train_set: DataSource = data.train.prepare(device)
+        distributed.check_shardable(len(self.train_set), world)
         self.val_set: DataSource = data.val
         self.schedules: dict[str, tuple[Callable[[int, int], float], float, int]] = {}
         self.opts: dict[str, torch.optim.Optimizer] = {}

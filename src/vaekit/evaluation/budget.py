@@ -1,20 +1,20 @@
 """The budget of ``vaekit train``'s final evaluation: a share of the training time.
 
-Before training, :func:`measure_costs` times the evaluation itself on 256 examples: its
-pass over each example (encode, decode, ELBO, KL) and one importance-sampled decode. A
-training example costs about :data:`TRAIN_PASSES` such passes in batches of the training
-size (forward, then backward at about twice the forward), so ``budget`` × epochs ×
-training examples × that is the time the evaluation may take; :func:`budgeted` lowers
+Before training, :func:`measure_costs` times a training step of the model (on a copy)
+and the evaluation itself on 256 examples: its pass over each example (encode, decode,
+ELBO, KL) and one importance-sampled decode. ``budget`` × epochs × training examples ×
+the step's cost per example is the time the evaluation may take; :func:`budgeted` lowers
 ``max_examples``, then ``nll_samples``, to fit. Timing is what makes the bound hold for
-any network: a decode of the 64×64 transposed-conv decoder costs about 0.4 of a training
-example on a CPU, where counting passes or FLOPs says 0.18. The chosen values are rounded
-down to 1-2-5 steps so that small timing noise does not change them, and training saves
-them in ``config.yaml``. Runs whose whole evaluation takes under :data:`MIN_SECONDS`
-keep their settings.
+any model: a decode of the 64×64 transposed-conv decoder costs about 0.4 of a training
+example on a CPU, where counting passes or FLOPs says 0.18, and an IWAE step with k = 50
+costs fifty decodes. The chosen values are rounded down to 1-2-5 steps so that small
+timing noise does not change them, and training saves them in ``config.yaml``. Runs whose
+whole evaluation takes under :data:`MIN_SECONDS` keep their settings.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
@@ -26,10 +26,9 @@ from torch import nn
 
 from vaekit.config import EvalConfig
 from vaekit.evaluation.report import evaluate_model
-from vaekit.progress import shown
-from vaekit.types import DataSource
+from vaekit.progress import phase, shown
+from vaekit.types import DataSource, StepContext
 
-TRAIN_PASSES = 3  # a training example ≈ its evaluation pass, forward + backward (2×)
 MIN_SECONDS = 2.0  # never bound an evaluation expected to take less than this
 PROBE_EXAMPLES = 256  # examples timed: batches near the evaluation's, whose size matters
 PROBE_SAMPLES = 2  # importance samples per example timed
@@ -37,41 +36,62 @@ PROBE_SAMPLES = 2  # importance samples per example timed
 
 @dataclass(frozen=True)
 class Costs:
-    """Seconds per training example (estimated), per example of the evaluation pass, and
-    per importance-sampled decode."""
+    """Seconds per training example, per example of the evaluation pass, and per
+    importance-sampled decode."""
 
     train: float
     example: float
     decode: float
 
 
-def measure_costs(model: nn.Module, data: DataSource, nll_samples: int, train_batch: int) -> Costs:
-    """Time :func:`~vaekit.evaluation.report.evaluate_model` on the first
-    :data:`PROBE_EXAMPLES` examples of ``data``: without importance sampling (the least of
-    two calls: the first pays for warming up), with ``nll_samples`` (at most
-    :data:`PROBE_SAMPLES`; skipped for 0), then without, in batches of ``train_batch`` (a
-    training example costs :data:`TRAIN_PASSES` of those). The model's mode and the random
-    state are restored."""
-    probe = data.select(torch.arange(min(len(data), PROBE_EXAMPLES)))
+def measure_costs(
+    model: nn.Module, train: DataSource, test: DataSource, nll_samples: int, batch_size: int
+) -> Costs:
+    """Time what the run will do, on a few examples, leaving ``model`` and the random state
+    as they were: a training step (every step the model declares, forward and backward, on
+    a copy of the model and a batch of ``train``; the least of three, the first warming
+    up) and :func:`~vaekit.evaluation.report.evaluate_model` on the first
+    :data:`PROBE_EXAMPLES` examples of ``test``, without importance sampling (the least of
+    two) and with ``nll_samples`` (at most :data:`PROBE_SAMPLES`; skipped for 0)."""
+    probe = test.select(torch.arange(min(len(test), PROBE_EXAMPLES)))
     n = len(probe)
     device = next(model.parameters()).device
     training = model.training
     plain = EvalConfig(nll_samples=0, budget=None)
     sampled = dataclasses.replace(plain, nll_samples=min(nll_samples, PROBE_SAMPLES))
     try:
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), shown(False):
+        with (
+            phase("timing a training step and the final evaluation (eval.budget)"),
+            torch.random.fork_rng(devices=[device] if device.type == "cuda" else []),
+            shown(False),
+        ):
+            step = _train_seconds(model, train, batch_size, device)
             example = _seconds(lambda: evaluate_model(model, probe, plain), device, 2) / n
             decode = 0.0
             if sampled.nll_samples:
                 total = _seconds(lambda: evaluate_model(model, probe, sampled), device, 1) / n
                 decode = max(total - example, 0.0) / sampled.nll_samples
-            # last, when warm: a cold start would overstate training, and so the budget
-            forward = _seconds(
-                lambda: evaluate_model(model, probe, plain, batch_size=train_batch), device, 2
-            )
     finally:
         model.train(training)
-    return Costs(TRAIN_PASSES * forward / n, example, decode)
+    return Costs(step, example, decode)
+
+
+def _train_seconds(
+    model: nn.Module, data: DataSource, batch_size: int, device: torch.device
+) -> float:
+    """Seconds per example of one training batch through every declared step of a copy of
+    ``model`` (the copy's state may change: k-means initialisation, running statistics)."""
+    clone = copy.deepcopy(model).train()
+    size = min(len(data), batch_size)
+    batch = next(data.batches(torch.arange(size), size, device))
+    ctx = StepContext(training=True, dataset_size=len(data), batch_size=batch_size)
+
+    def one_batch() -> None:
+        for step in clone.steps():  # type: ignore[operator]
+            step.fn(batch, ctx).loss.backward()
+        clone.zero_grad(set_to_none=True)
+
+    return _seconds(one_batch, device, 3) / size
 
 
 def _seconds(fn: Callable[[], object], device: torch.device, repeats: int) -> float:

@@ -93,7 +93,14 @@ class LatentModel(ObjectiveSteps, nn.Module):
             return h
         if y is None:
             raise VaekitError("this model is conditional: pass class labels y")
-        return torch.cat([h, F.one_hot(y.long(), self.num_classes).to(h.dtype)], dim=-1)
+        try:
+            one_hot = F.one_hot(y.long(), self.num_classes)
+        except RuntimeError:  # torch's range check (on CUDA a device assert fires instead)
+            raise VaekitError(
+                f"class labels must be in 0..{self.num_classes - 1} (the model has "
+                f"{self.num_classes} classes), got labels from {int(y.min())} to {int(y.max())}"
+            ) from None
+        return torch.cat([h, one_hot.to(h.dtype)], dim=-1)
 
     # -- public API -----------------------------------------------------------------------
     def encode(self, x: Tensor, y: Tensor | None = None) -> Distribution:
