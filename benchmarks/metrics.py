@@ -5,7 +5,7 @@ factor vectors drawn uniformly from the generated dSprites and **codes = noisy f
 the 5 real factor values (shape class, scale, orientation, x, y) standardised, plus
 Gaussian noise of standard deviation ``--noise`` (0.1), followed by 5 pure-noise
 dimensions N(0, 1) — D = 10. DCI is timed with its four importance models (``gbt``
-is the published one, ``hist_gbt`` the default).
+is the published one, ``fast_gbt`` the default).
 
 The dataset scores (BetaVAE, FactorVAE) render their own images from factors with the
 published protocol (10,000 training + 5,000 evaluation points, batches of 64: about
@@ -77,7 +77,7 @@ def cases(args: argparse.Namespace) -> dict[str, tuple[str, Callable[[], Any]]]:
         "mig": (noisy, lambda: metrics.mig(codes, factors)),
         "sap": (noisy, lambda: metrics.sap(codes, factors)),
         "dci_gbt": (noisy, lambda: metrics.dci(codes, factors, model="gbt")),
-        "dci_hist_gbt": (noisy, lambda: metrics.dci(codes, factors, model="hist_gbt")),
+        "dci_fast_gbt": (noisy, lambda: metrics.dci(codes, factors, model="fast_gbt")),
         "dci_random_forest": (noisy, lambda: metrics.dci(codes, factors, model="random_forest")),
         "dci_lasso": (noisy, lambda: metrics.dci(codes, factors, model="lasso")),
         "modularity_explicitness": (noisy, lambda: metrics.modularity_explicitness(codes, factors)),

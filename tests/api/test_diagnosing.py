@@ -42,7 +42,7 @@ def test_diagnose_dsprites_draws_factor_matrices(tmp_path):
     ent = saved["disentanglement"]
     assert ent["factor_names"] == list(data.factor_names)
     assert len(ent["mig_matrix"]) == 3 and len(ent["mig_matrix"][0]) == 5
-    assert 0 <= ent["mig"] <= 1 and ent["dci_importance_model"] == "random_forest"
+    assert 0 <= ent["mig"] <= 1 and ent["dci_importance_model"] == "fast_gbt"
     assert saved["active_threshold"] == 0.01  # the config's eval.active_threshold
     # Diagnosed again without factors: its own stale heat maps go, the rest is refreshed.
     plain = dataclasses.replace(data, test=dataclasses.replace(data.test, factors=None))
