@@ -11,8 +11,9 @@ import gc
 
 # Importing torch and the command modules allocates a few hundred thousand long-lived objects,
 # and the full collections they trigger cost about 0.1 s of every start-up (measured:
-# benchmarks/RESULTS.md, "CLI start-up"). Collect nothing while importing, then move what the
-# imports made out of the collector's sight (gc.freeze), so that later collections skip it too.
+# benchmarks/RESULTS.md, "With the collector off while the CLI imports"). Collect nothing
+# while importing, then move what the imports made out of the collector's sight (gc.freeze),
+# so that later collections skip it too.
 gc.disable()
 try:
     from vaekit.cli.app import app
