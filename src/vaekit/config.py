@@ -136,10 +136,10 @@ class EvalConfig:
 
     ``max_examples`` evaluates a fixed random subset of that many examples of the split
     (``None``: all). ``budget`` bounds the final evaluation of ``vaekit train`` to that
-    share of the training time (0.25: a quarter), both estimated before training by timing
-    the evaluation on a few examples; training lowers ``max_examples`` and ``nll_samples``
-    to fit and saves what it used (``None``: no bound). See
-    :func:`vaekit.evaluation.budget.budgeted`.
+    share of the training time (0.25: a quarter), both timed before training (a training
+    step on a copy of the model, the evaluation on 256 examples); training lowers
+    ``max_examples`` and ``nll_samples`` to fit and saves what it used (``None``: no
+    bound). See :func:`vaekit.evaluation.budget.budgeted`.
     """
 
     nll_samples: int = 500
