@@ -241,11 +241,11 @@ class RunDir:
         """Atomically write a JSON file."""
         files.write_json(self / name, data)
 
-    def epochs_logged(self) -> int:
-        """The number of epochs in ``metrics.csv`` (0 without it)."""
+    def read_metrics(self) -> list[dict[str, str]]:
+        """``metrics.csv``: one row per epoch, as text (none without the file)."""
         if not self.has(self.METRICS):
-            return 0
-        return sum(1 for _ in csv.DictReader(io.StringIO(self.read_text(self.METRICS))))
+            return []
+        return list(csv.DictReader(io.StringIO(self.read_text(self.METRICS))))
 
     def write_metrics(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Write ``metrics.csv``."""

@@ -117,7 +117,7 @@ def resume(
         if rd.has(RunDir.META) or rd.has(RunDir.CHECKPOINT):
             rd.read_meta()  # a run of a newer vaekit is refused here
         if epochs is None and rd.complete():  # said before the data and model are loaded
-            rd.check_resumable(rd.epochs_logged(), finished=True, epochs=None)
+            rd.check_resumable(len(rd.read_metrics()), finished=True, epochs=None)
         if epochs is not None:
             cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
             cfg.check()

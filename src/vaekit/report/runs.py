@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -127,12 +126,9 @@ def _json(run: RunDir, name: str) -> dict[str, Any] | None:
 
 def _history(run: RunDir) -> list[dict[str, float]]:
     """``metrics.csv`` as one dict per epoch (empty cells and non-numbers left out)."""
-    if not run.has(RunDir.METRICS):
-        return []
-    rows = csv.DictReader(run.read_text(RunDir.METRICS).splitlines())
     return [
         {k: v for k, v in ((k, _number(v)) for k, v in row.items()) if v is not None}
-        for row in rows
+        for row in run.read_metrics()
     ]
 
 
