@@ -30,16 +30,22 @@ def _imq_mmd(x, y, c):
     return within / (n * (n - 1)) - 2 * across / n**2
 
 
+def _step_and_replay(model, seed: int):
+    """A training step on 6 random images, then the draws it made replayed in its order: the
+    codes z, the decoder's pass over them, and the 6 prior samples its term compares them to."""
+    x = torch.rand(6, *SHAPE).round()
+    torch.manual_seed(seed)
+    out = model.step(Batch(x), StepContext())
+    torch.manual_seed(seed)
+    z = model.encode(x).rsample()
+    model.log_px_given_z(x, z)
+    return out, z, torch.randn(6, D)
+
+
 def test_wae_mmd_sums_imq_kernels_with_c_of_two_d_sigma_squared():
     model = _model("wae_mmd", lam=3.0)
     assert model.posterior.__class__.__name__ == "DeterministicPosterior"
-    x = torch.rand(6, *SHAPE).round()
-    torch.manual_seed(1)
-    out = model.step(Batch(x), StepContext())
-    torch.manual_seed(1)
-    z = model.encode(x).rsample()
-    model.log_px_given_z(x, z)
-    prior = torch.randn(6, D)
+    out, z, prior = _step_and_replay(model, seed=1)
     # σ² = 1 (N(0, I) prior): C = 2 · 8 · 1 · s for the authors' multipliers s
     want = sum(_imq_mmd(z, prior, 2 * D * s) for s in WAE_SCALES)
     torch.testing.assert_close(out.batch_terms["mmd"], want, rtol=1e-5, atol=1e-6)
@@ -74,12 +80,6 @@ def test_wae_gan_trains_its_discriminator_with_its_own_optimizer():
 @pytest.mark.parametrize("projections", [1, 7])
 def test_swae_draws_its_projections(projections):
     model = _model("swae", lam=1.0, projections=projections)
-    x = torch.rand(6, *SHAPE).round()
-    torch.manual_seed(2)
-    out = model.step(Batch(x), StepContext())
-    torch.manual_seed(2)
-    z = model.encode(x).rsample()
-    model.log_px_given_z(x, z)
-    prior = torch.randn(6, D)
+    out, z, prior = _step_and_replay(model, seed=2)
     want = sliced_wasserstein(z, prior, projections)
     torch.testing.assert_close(out.batch_terms["swd"], want)
